@@ -103,6 +103,11 @@ type Record struct {
 	// Offset is the byte offset of the record's first byte in the input as
 	// read (before any decoding of UTF-16).
 	Offset int64
+	// Size is the number of input bytes the record covers from Offset,
+	// including its line ending (and, for the first record, a byte order
+	// mark). Over a whole text input the records' sizes add up to the input
+	// size: no byte is lost. For ETL records it is the event's size.
+	Size int64
 	// Reason says why an Unparsed line is not a record.
 	Reason string
 
