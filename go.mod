@@ -3,3 +3,9 @@ module github.com/wulog/wulog
 go 1.26.0
 
 require github.com/alecthomas/kong v1.17.0
+
+require (
+	github.com/0xrawsec/golang-etw v1.6.2 // indirect
+	github.com/0xrawsec/golang-utils v1.3.1 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)
