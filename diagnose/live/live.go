@@ -42,9 +42,10 @@ type Options struct {
 	Endpoints []string
 	// NoNetwork skips the TLS endpoints (chains and clock).
 	NoNetwork bool
-	// Proxy is an HTTP proxy (host:port) to reach the endpoints through
-	// with CONNECT, as WinHTTP does when a proxy is configured. Empty:
-	// connect directly.
+	// Proxy says how to reach the endpoints: "" follows the machine's
+	// WinHTTP proxy (the WinHttpSettings value, as Windows Update does,
+	// bypass list included), "direct" connects directly, anything else is
+	// an HTTP proxy host:port used with CONNECT.
 	Proxy string
 	// Timeout bounds each probe: one endpoint, the registry values, the
 	// key descriptors, the services, the rest. Zero means DefaultTimeout.
@@ -151,6 +152,8 @@ type prober struct {
 	dial dialFunc
 	now  func() time.Time
 
+	route route // how endpoints are reached
+
 	mu     sync.Mutex
 	denied []string // facts that failed with access denied
 }
@@ -250,6 +253,7 @@ func gather(ctx context.Context, sys system, opts Options, dial dialFunc, now fu
 		set(func() { f.HostsFile = hf })
 	})
 	if !opts.NoNetwork {
+		p.route = p.winHTTPRoute(ctx)
 		for i, ep := range opts.Endpoints {
 			wg.Go(func() { eps[i] = p.endpoint(ctx, ep) })
 		}
@@ -262,7 +266,7 @@ func gather(ctx context.Context, sys system, opts Options, dial dialFunc, now fu
 		}
 	}
 	f.Clock = clockFact(opts, eps)
-	f.Notes = notes(opts, elevated, p.denied, currentUser())
+	f.Notes = notes(opts, p.route, elevated, p.denied, currentUser())
 	return f
 }
 

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/wulog/wulog/diagnose"
+	"github.com/wulog/wulog/diagnose/winproxy"
 )
 
 // fakeSystem answers the probes from maps; block makes a call hang until
@@ -225,7 +226,13 @@ func TestEndpointChainAndClockFromALocalServer(t *testing.T) {
 }
 
 // connectProxy is a minimal HTTP CONNECT proxy; status is what it answers.
+// When to is not empty, it connects every tunnel there, whatever the
+// client asked for, so that tests never leave the machine.
 func connectProxy(t *testing.T, status int) (addr string, targets *[]string) {
+	return connectProxyTo(t, status, "")
+}
+
+func connectProxyTo(t *testing.T, status int, to string) (addr string, targets *[]string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -253,7 +260,11 @@ func connectProxy(t *testing.T, status int) (addr string, targets *[]string) {
 					fmt.Fprintf(c, "HTTP/1.1 %d %s\r\nProxy-Authenticate: NTLM\r\nContent-Length: 0\r\n\r\n", status, http.StatusText(status))
 					return
 				}
-				up, err := net.Dial("tcp", req.Host)
+				target := req.Host
+				if to != "" {
+					target = to
+				}
+				up, err := net.Dial("tcp", target)
 				if err != nil {
 					fmt.Fprintf(c, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
 					return
@@ -411,5 +422,71 @@ func TestClockFactReasons(t *testing.T) {
 	f := clockFact(Options{Endpoints: []string{"a:443"}}, []endpointFacts{{endpoint: "a:443", clockErr: errors.New("refused")}})
 	if f.Known || f.Err != "no endpoint sent an HTTP Date: a:443: refused" {
 		t.Errorf("%+v", f)
+	}
+}
+
+func TestRouteFollowsWinHTTP(t *testing.T) {
+	blob := winproxy.Build(winproxy.Settings{Version: 0x18, Flags: winproxy.FlagDirect | winproxy.FlagProxy,
+		Proxy: "http=plain:80;https=http://proxy.corp:8080", Bypass: "*.contoso.com;<local>"})
+	r := routeFromWinHTTP(diagnose.RegValue{Exists: true, Type: diagnose.RegBinary, Data: blob}, nil)
+	for host, want := range map[string]string{"slscr.update.microsoft.com": "proxy.corp:8080", "wsus.contoso.com": "", "wsus": "", "127.0.0.1": ""} {
+		if got := r.proxyFor(host); got != want {
+			t.Errorf("proxyFor(%s) = %q, want %q", host, got, want)
+		}
+	}
+	if !strings.Contains(r.note, "proxy.corp:8080") || !strings.Contains(r.note, "*.contoso.com") {
+		t.Errorf("note %q", r.note)
+	}
+	// A proxy without a port: WinHTTP uses 80.
+	blob = winproxy.Build(winproxy.Settings{Version: 0x18, Flags: winproxy.FlagProxy, Proxy: "squid"})
+	if got := routeFromWinHTTP(diagnose.RegValue{Exists: true, Data: blob}, nil).proxyFor("x.y"); got != "squid:80" {
+		t.Errorf("port-less proxy: %q", got)
+	}
+	for _, c := range []struct {
+		v    diagnose.RegValue
+		err  error
+		note string
+	}{
+		{diagnose.RegValue{}, nil, "no WinHttpSettings value"},
+		{diagnose.RegValue{Exists: true, Data: winproxy.Build(winproxy.Settings{Version: 0x18, Flags: winproxy.FlagDirect})}, nil, "direct access"},
+		{diagnose.RegValue{Exists: true, Data: []byte{0x18, 0, 0}}, nil, "malformed"},
+		{diagnose.RegValue{}, fs.ErrPermission, "could not be read"},
+	} {
+		r := routeFromWinHTTP(c.v, c.err)
+		if r.proxyFor("slscr.update.microsoft.com") != "" || !strings.Contains(r.note, c.note) {
+			t.Errorf("%+v: proxy %q note %q", c.v, r.proxy, r.note)
+		}
+	}
+}
+
+func TestEndpointThroughTheWinHTTPProxy(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	// The proxy sends every tunnel to the local server: nothing leaves
+	// the machine although the endpoint is a Windows Update host.
+	proxy, seen := connectProxyTo(t, http.StatusOK, srv.Listener.Addr().String())
+	blob := winproxy.Build(winproxy.Settings{Version: 0x18, Flags: winproxy.FlagProxy, Proxy: proxy, Bypass: "<local>"})
+	root, key, name, _ := splitValuePath(diagnose.RegWinHTTPSettings)
+	sys := &fakeSystem{values: map[string]diagnose.RegValue{root + "|" + key + "|" + name: {Exists: true, Type: diagnose.RegBinary, Data: blob}}}
+	ep := "slscr.update.microsoft.com:443"
+	opts := Options{Endpoints: []string{ep}, Registry: []string{}, Keys: []string{}, Services: []string{}, Timeout: 5 * time.Second}
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if addr != proxy {
+			return nil, fmt.Errorf("test dialled %s, not the proxy", addr)
+		}
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+	f := gather(context.Background(), sys, opts.withDefaults(), dial, time.Now)
+	if len(f.Chains) != 1 || !f.Chains[0].Known || f.Chains[0].Value.ConnectError != "" || len(f.Chains[0].Value.Elements) == 0 {
+		t.Fatalf("chains %+v", f.Chains)
+	}
+	if !strings.Contains(f.Chains[0].Source, "via proxy "+proxy) || len(*seen) != 1 || (*seen)[0] != ep {
+		t.Errorf("source %q, proxy saw %v", f.Chains[0].Source, *seen)
+	}
+	if len(sys.gotNames) != 1 || sys.gotNames[0] != "slscr.update.microsoft.com" {
+		t.Errorf("policy checked against %v", sys.gotNames)
+	}
+	if !strings.Contains(strings.Join(f.Notes, "\n"), "through the proxy "+proxy) {
+		t.Errorf("notes %q", f.Notes)
 	}
 }

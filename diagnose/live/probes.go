@@ -69,14 +69,16 @@ type endpointFacts struct {
 // server sent with the machine's chain engine, and keeps the server's
 // HTTP Date for the clock comparison.
 func (p *prober) endpoint(ctx context.Context, ep string) endpointFacts {
+	host, _, _ := net.SplitHostPort(ep)
+	proxy := p.route.proxyFor(host)
 	src := "TLS " + ep
-	if p.opts.Proxy != "" {
-		src += " via proxy " + p.opts.Proxy
+	if proxy != "" {
+		src += " via proxy " + proxy
 	}
 	src += ", CertGetCertificateChain, CertVerifyCertificateChainPolicy(SSL)"
 	out := endpointFacts{endpoint: ep}
 	res, err := within(ctx, p.opts.Timeout, func(ctx context.Context) (endpointResult, error) {
-		return fetchEndpoint(ctx, p.dial, p.opts.Proxy, ep)
+		return fetchEndpoint(ctx, p.dial, proxy, ep)
 	})
 	if err != nil {
 		// Not reaching the server is itself a fact about the machine.
@@ -89,7 +91,6 @@ func (p *prober) endpoint(ctx context.Context, ep string) endpointFacts {
 	} else {
 		out.clock = diagnose.Clock{Local: res.Local, Reference: res.Date, ReferenceSource: "HTTP Date header from " + ep}
 	}
-	host, _, _ := net.SplitHostPort(ep)
 	urlTimeout := p.opts.Timeout / 2
 	raw, err := within(ctx, p.opts.Timeout, func(context.Context) (rawChain, error) {
 		return p.sys.VerifyChain(host, res.Certs, urlTimeout)
@@ -128,7 +129,7 @@ func clockFact(opts Options, eps []endpointFacts) diagnose.Fact[diagnose.Clock] 
 }
 
 // notes say how the probes ran and what would read more.
-func notes(opts Options, elevated diagnose.Fact[bool], denied []string, user string) []string {
+func notes(opts Options, rt route, elevated diagnose.Fact[bool], denied []string, user string) []string {
 	var n []string
 	denied = slices.Sorted(slices.Values(denied))
 	switch {
@@ -146,10 +147,8 @@ func notes(opts Options, elevated diagnose.Fact[bool], denied []string, user str
 	}
 	if opts.NoNetwork {
 		n = append(n, "Network probes skipped: no certificate chain and no clock comparison.")
-	} else if opts.Proxy != "" {
-		n = append(n, "Endpoints were reached through the proxy "+opts.Proxy+" (HTTP CONNECT).")
 	} else if len(opts.Endpoints) > 0 {
-		n = append(n, "Endpoints were reached directly, not through a proxy: when WinHTTP has a proxy configured, Windows Update's own view can differ.")
+		n = append(n, rt.note)
 	}
 	n = append(n, "Boot time is the current time minus GetTickCount64: with Fast Startup it is the last full restart, not the last shutdown.")
 	return n
