@@ -1,0 +1,645 @@
+package logparse
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+
+	"github.com/wulog/wulog/hresult"
+)
+
+// ExtractTokens sets r.Marker, r.Codes, r.URLs, r.Method and r.CV from
+// r.Message. It reuses the capacity of r.Codes and r.URLs, so that a source
+// that reuses one Record allocates nothing per record. Sources other than
+// the text [Scanner] (ETL, live ETW) call it after setting Message.
+//
+// Codes are found in these spellings (the value is the hex number):
+//
+//   - "0x" or "0X" followed by 1 to 8 hex digits: "hr:0x80072f8f",
+//     "Exit code = 0x240001", "failed: 0xC8000710". A value with the
+//     severity bit set (0x8xxxxxxx, 0xCxxxxxxx) is a code wherever it is,
+//     except inside a URL or after a word naming something that is not a
+//     code (…Flags, …Type, …Reason, …Handle, …Handler, …Props, …Id,
+//     …Number, PT, Options, Mask, Index, Count, Size, Version, Offset,
+//     Priority, Level, Status for small values). A smaller value is a code only after a
+//     word that names one: hr… (hr, hrDeploy, HR), …code, …error,
+//     …result, …hresult, failed, MSI;
+//   - exactly 8 hex digits in brackets after a space or at the start:
+//     "*FAILED* [80072F8F]";
+//   - exactly 8 hex digits after "hr" or "error" (optionally "error code"),
+//     with an optional "=" or ":": "hr = 80072efe", "hr:80070005",
+//     "(hr=80072EFD)", "with error code 80072EFD";
+//   - the result column of a legacy "REPORT EVENT:" line (the 8th
+//     tab-separated field, a bare hex number, "0" for success).
+//
+// Code.Success is !hresult.IsFailure(value): success codes such as
+// "Exit code = 0x00000000" or 0x240001 are kept but never counted as
+// failures.
+func (r *Record) ExtractTokens() {
+	var f finder
+	f.reset(r.Message)
+	r.extract(&f, 0)
+}
+
+// extract is ExtractTokens for a message found at f.hay[a:]: the scanner
+// shares one finder over its whole read buffer, so that each pattern is
+// searched for once per buffer region instead of once per message.
+func (r *Record) extract(f *finder, a int) {
+	m := r.Message
+	r.Codes = r.Codes[:0]
+	r.URLs = r.URLs[:0]
+	r.Method = Span{}
+	r.CV = Span{}
+	r.Marker = NoMarker
+	if len(m) == 0 {
+		return
+	}
+	b := a + len(m)
+	r.Marker = findMarker(m)
+	// 'h' starts "http://" and "hr = ..."; 'H' starts "HTTP://".
+	for i := f.find(patH, a, b); i >= 0; {
+		next := i + 1
+		if e := r.findURL(m, i-a); e >= 0 {
+			next = a + e
+		} else if i+2 <= b && m[i-a+1] == 'r' {
+			r.keyword(m, i-a, 2, false)
+		}
+		i = f.find(patH, next, b)
+	}
+	for i := f.find(patHTTP, a, b); i >= 0; {
+		next := i + 1
+		if e := r.findURL(m, i-a); e >= 0 {
+			next = a + e
+		}
+		i = f.find(patHTTP, next, b)
+	}
+	for i := f.find(pat0x, a, b); i >= 0; {
+		i = f.find(pat0x, a+r.code0x(m, i-a+1), b)
+	}
+	for i := f.find(pat0X, a, b); i >= 0; {
+		i = f.find(pat0X, a+r.code0x(m, i-a+1), b)
+	}
+	for i := f.find(patBracket, a, b); i >= 0; i = f.find(patBracket, i+1, b) {
+		r.bracket(m, i-a)
+	}
+	// "rror": 'r' is too common for the finder or bytes.Index; look for
+	// "rr" eight bytes at a time.
+	for i := indexRR(m, 0); i >= 0; i = indexRR(m, i+1) {
+		if hasPrefixAt(m, i+2, "or") {
+			r.keyword(m, i, 4, true)
+		}
+	}
+	if r.Format == Legacy && len(m) > 13 && m[0] == 'R' && bytes.HasPrefix(m, reportEvent) {
+		r.findReportEvent(m)
+	}
+	if len(r.Codes) > 1 {
+		sortCodes(r.Codes)
+	}
+	if i := f.find(patCV, a, b); i >= 0 {
+		r.CV = cvSpan(m, i-a+len(cvOpen))
+	}
+}
+
+// Patterns the finder looks for: each has a byte that is rare in Windows
+// Update logs, prefixes included (not ':', '/', '-', '.', digits or
+// blanks), so that the search runs over the whole read buffer once rather
+// than over each message.
+const (
+	patH       = iota // "h": "http://", "https://", "hr"
+	patHTTP           // "H": "HTTP://", "HTTPS://"
+	pat0x             // "0x", found by its 'x'
+	pat0X             // "0X"
+	patBracket        // "["
+	patCV             // "(cV"
+	numPats
+)
+
+var patterns = [numPats][]byte{
+	patH:       []byte("h"),
+	patHTTP:    []byte("H"),
+	pat0x:      []byte("0x"),
+	pat0X:      []byte("0X"),
+	patBracket: []byte("["),
+	patCV:      []byte("(cV"),
+}
+
+// keyByte is the index in each pattern of the byte searched for.
+var keyByte = [numPats]int{pat0x: 1, pat0X: 1}
+
+// finder finds the next occurrence of a pattern in hay and remembers it,
+// so that a message without the pattern costs one comparison. It
+// searches for one byte of each pattern with bytes.IndexByte (vectorised)
+// and checks the rest.
+type finder struct {
+	hay  []byte
+	next [numPats]int // position of the next occurrence at or after from, -1 if none
+	from [numPats]int // -1: nothing known
+}
+
+// reset starts over on a new haystack.
+func (f *finder) reset(hay []byte) {
+	f.hay = hay
+	for k := range f.from {
+		f.from[k] = -1
+	}
+}
+
+// find returns the position in hay of the first occurrence of pattern k
+// that starts at or after p and ends at or before end, or -1.
+func (f *finder) find(k, p, end int) int {
+	pat := patterns[k]
+	n := f.next[k]
+	if fr := f.from[k]; fr < 0 || fr > p || (n >= 0 && n < p) {
+		n = indexPat(f.hay, p, pat, keyByte[k])
+		f.next[k], f.from[k] = n, p
+	}
+	if n < 0 || n+len(pat) > end {
+		return -1
+	}
+	return n
+}
+
+// indexPat returns the first index at or after p where pat occurs in hay,
+// or -1, searching for pat[key] and checking the rest.
+func indexPat(hay []byte, p int, pat []byte, key int) int {
+	c := pat[key]
+	i := p + key
+	for i < len(hay) {
+		j := bytes.IndexByte(hay[i:], c)
+		if j < 0 {
+			return -1
+		}
+		i += j
+		s := i - key
+		if s+len(pat) <= len(hay) && string(hay[s:s+len(pat)]) == string(pat) {
+			return s
+		}
+		i++
+	}
+	return -1
+}
+
+var (
+	reportEvent  = []byte("REPORT EVENT:")
+	methodFailed = []byte("Method failed [")
+	cvOpen       = []byte("(cV")
+)
+
+// findMarker returns the status marker at the start of m (after blanks and
+// a legacy bullet such as "  * " or "  # ").
+func findMarker(m []byte) Marker {
+	i := 0
+	for i < len(m) && (m[i] == ' ' || m[i] == '\t') {
+		i++
+	}
+	if i >= len(m) {
+		return NoMarker
+	}
+	switch m[i] {
+	case '*':
+		if hasPrefixAt(m, i, "*FAILED*") {
+			return MarkerFailed
+		}
+		if hasPrefixAt(m, i, "*RESUMED*") {
+			return MarkerResumed
+		}
+		if mk := banner(m, i); mk != NoMarker {
+			return mk
+		}
+	case '#':
+		if mk := banner(m, i); mk != NoMarker {
+			return mk
+		}
+	case 'F':
+		if hasPrefixAt(m, i, "FATAL:") {
+			return MarkerFatal
+		}
+	case 'W':
+		if hasPrefixAt(m, i, "WARNING:") {
+			return MarkerWarning
+		}
+	}
+	// Legacy bullets: "  * WARNING: Exit code = ...", "  # WARNING: ...",
+	// "  - WARNING: ...".
+	if (m[i] == '*' || m[i] == '#' || m[i] == '-') && i+1 < len(m) && m[i+1] == ' ' {
+		j := i + 2
+		for j < len(m) && m[j] == ' ' {
+			j++
+		}
+		if hasPrefixAt(m, j, "WARNING:") {
+			return MarkerWarning
+		}
+		if hasPrefixAt(m, j, "FATAL:") {
+			return MarkerFatal
+		}
+	}
+	return NoMarker
+}
+
+// banner recognises "* START *", "** START **", "##  END  ##" and the like
+// at m[i:].
+func banner(m []byte, i int) Marker {
+	c := m[i]
+	j := i
+	for j < len(m) && m[j] == c {
+		j++
+	}
+	k := j
+	for k < len(m) && m[k] == ' ' {
+		k++
+	}
+	if k == j {
+		return NoMarker
+	}
+	mk := NoMarker
+	switch {
+	case hasPrefixAt(m, k, "START"):
+		mk, k = MarkerStart, k+5
+	case hasPrefixAt(m, k, "END"):
+		mk, k = MarkerEnd, k+3
+	default:
+		return NoMarker
+	}
+	j = k
+	for k < len(m) && m[k] == ' ' {
+		k++
+	}
+	if k == j || k >= len(m) || m[k] != c {
+		return NoMarker
+	}
+	return mk
+}
+
+func hasPrefixAt(m []byte, i int, p string) bool {
+	return len(m)-i >= len(p) && string(m[i:i+len(p)]) == p
+}
+
+// hexVal is 0..15 for hex digits and 0xFF otherwise.
+var hexVal = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xFF
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c - '0')
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = byte(c-'a') + 10
+		t[c-'a'+'A'] = byte(c-'a') + 10
+	}
+	return t
+}()
+
+// isWord is true for ASCII letters, digits and '_'.
+var isWord = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+		t[c-'a'+'A'] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	t['_'] = true
+	return t
+}()
+
+// hexRun parses the hex digits at m[i:], at most 9 of them, and returns
+// the value and the number of digits.
+func hexRun(m []byte, i int) (v uint32, n int) {
+	for i+n < len(m) && n < 9 {
+		d := hexVal[m[i+n]]
+		if d == 0xFF {
+			break
+		}
+		v = v<<4 | uint32(d)
+		n++
+	}
+	return v, n
+}
+
+func (r *Record) addCode(v uint32, start, end int) {
+	for _, c := range r.Codes {
+		if int(c.At.Start) == start {
+			return // found twice (for example "hr = 0x..." by two rules)
+		}
+	}
+	r.Codes = append(r.Codes, Code{Value: v, Success: !hresult.IsFailure(v), At: Span{int32(start), int32(end)}})
+}
+
+func (r *Record) inURL(i int) bool {
+	for _, u := range r.URLs {
+		if i >= int(u.Start) && i < int(u.End) {
+			return true
+		}
+	}
+	return false
+}
+
+// code0x takes the code whose "x" of "0x" is at m[i]; it returns where
+// scanning may go on.
+func (r *Record) code0x(m []byte, i int) int {
+	if i >= 2 && isWord[m[i-2]] {
+		return i + 1
+	}
+	v, n := hexRun(m, i+1)
+	if n == 0 || n > 8 || (i+1+n < len(m) && isWord[m[i+1+n]]) {
+		return i + 1
+	}
+	if r.inURL(i) {
+		return i + 1
+	}
+	switch wordClass(prevWord(m, i-1)) {
+	case wordNotCode:
+		return i + 1 + n
+	case wordWeak:
+		if v&0x80000000 == 0 {
+			return i + 1 + n
+		}
+	}
+	r.addCode(v, i+1, i+1+n)
+	return i + 1 + n
+}
+
+// bracket takes "[80072F8F]" at m[i:] after a blank or at the start, and
+// the "Class::Method:line" of "Method failed [...]".
+func (r *Record) bracket(m []byte, i int) {
+	if i > 0 && m[i-1] != ' ' && m[i-1] != '\t' {
+		return
+	}
+	if i >= len(methodFailed)-1 && r.Method == (Span{}) && string(m[i-len(methodFailed)+1:i+1]) == string(methodFailed) {
+		end := bytes.IndexByte(m[i+1:], ']')
+		if end < 0 {
+			end = len(m) - i - 1
+		}
+		r.Method = Span{int32(i + 1), int32(i + 1 + end)}
+		return
+	}
+	if i+9 < len(m) && m[i+9] == ']' {
+		if v, n := hexRun(m, i+1); n == 8 {
+			r.addCode(v, i+1, i+9)
+		}
+	}
+}
+
+// keyword takes 8 bare hex digits after "hr" or "(e|E)rror" (the keyword
+// without its first letter for "rror") found at m[i:i+n]: "hr = 80072efe",
+// "hr:80070005", "error code 80072EFD".
+func (r *Record) keyword(m []byte, i, n int, isErr bool) {
+	start := i
+	if isErr {
+		if i == 0 || (m[i-1] != 'e' && m[i-1] != 'E') {
+			return
+		}
+		start = i - 1
+	}
+	if start > 0 && isWord[m[start-1]] {
+		return
+	}
+	j := i + n
+	if isErr && hasPrefixAt(m, j, " code") {
+		j += 5
+	}
+	sep := j
+	for j < len(m) && (m[j] == ' ' || m[j] == '\t') {
+		j++
+	}
+	if j < len(m) && (m[j] == '=' || m[j] == ':') {
+		j++
+		for j < len(m) && (m[j] == ' ' || m[j] == '\t') {
+			j++
+		}
+	}
+	if j == sep {
+		return // "hrDeploy", "errors"
+	}
+	v, k := hexRun(m, j)
+	if k != 8 {
+		return
+	}
+	if e := j + 8; e < len(m) && (isWord[m[e]] || m[e] == '-') {
+		return
+	}
+	r.addCode(v, j, j+8)
+}
+
+// findReportEvent takes the result column of a legacy REPORT EVENT line:
+// "REPORT EVENT: {guid}\t2017-03-23 12:49:13:642+0900\t1\t149\t102\t{guid}\t0\t80072efd\t...".
+func (r *Record) findReportEvent(m []byte) {
+	i := 0
+	for f := 0; f < 7; f++ {
+		k := bytes.IndexByte(m[i:], '\t')
+		if k < 0 {
+			return
+		}
+		i += k + 1
+	}
+	v, n := hexRun(m, i)
+	if n == 0 || n > 8 || (i+n < len(m) && m[i+n] != '\t') {
+		return
+	}
+	r.addCode(v, i, i+n)
+}
+
+// prevWord returns the identifier that ends before m[end], skipping blanks
+// and the separators "=", ":", "[", "(" and ",".
+func prevWord(m []byte, end int) []byte {
+	j := end
+	for j > 0 {
+		c := m[j-1]
+		if c == ' ' || c == '\t' || c == '=' || c == ':' || c == '[' || c == '(' || c == ',' {
+			j--
+			continue
+		}
+		break
+	}
+	k := j
+	for k > 0 && isWord[m[k-1]] {
+		k--
+	}
+	return m[k:j]
+}
+
+// Classes of the word before a 0x number.
+const (
+	wordWeak    = iota // only values with the severity bit set are codes
+	wordNotCode        // never a code (flags, types, reasons, ...)
+	wordCode           // any value is a code
+)
+
+// wordClass classifies the word before a 0x number.
+func wordClass(w []byte) int {
+	if len(w) == 0 {
+		return wordWeak
+	}
+	var low [24]byte
+	n := len(w)
+	if n > len(low) {
+		w = w[n-len(low):]
+		n = len(low)
+	}
+	for i := 0; i < n; i++ {
+		c := w[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		low[i] = c
+	}
+	s := string(low[:n]) // does not allocate: only compared
+	if len(s) >= 2 && s[:2] == "hr" {
+		return wordCode
+	}
+	for _, suf := range notCodeWords {
+		if hasSuffix(s, suf) {
+			return wordNotCode
+		}
+	}
+	for _, suf := range codeWords {
+		if hasSuffix(s, suf) {
+			return wordCode
+		}
+	}
+	return wordWeak
+}
+
+func hasSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
+
+var (
+	notCodeWords = []string{"flags", "flag", "type", "reason", "handle", "handler", "props", "id",
+		"number", "options", "mask", "index", "count", "size", "version", "offset", "priority",
+		"level", "pt"}
+	codeWords = []string{"hr", "code", "error", "result", "hresult", "failed", "msi"}
+)
+
+func sortCodes(c []Code) {
+	for i := 1; i < len(c); i++ {
+		for j := i; j > 0 && c[j].At.Start < c[j-1].At.Start; j-- {
+			c[j], c[j-1] = c[j-1], c[j]
+		}
+	}
+}
+
+// findURL takes the URL that starts at m[i] with "http://", "https://",
+// "HTTP://" or "HTTPS://"; it returns the end of the URL, or -1.
+func (r *Record) findURL(m []byte, i int) int {
+	if i > 0 && isWord[m[i-1]] {
+		return -1
+	}
+	j := i + 4
+	if j > len(m) || (string(m[i:j]) != "http" && string(m[i:j]) != "HTTP") {
+		return -1
+	}
+	if j < len(m) && (m[j] == 's' || m[j] == 'S') {
+		j++
+	}
+	if !hasPrefixAt(m, j, "://") {
+		return -1
+	}
+	s := i
+	i = j
+	e := i + 3
+	for e < len(m) && !urlStop[m[e]] {
+		e++
+	}
+	// Trailing punctuation belongs to the sentence.
+	for e > i+3 {
+		c := m[e-1]
+		if c == '.' || c == ',' || c == ';' || c == ':' || c == '\'' {
+			e--
+			continue
+		}
+		if (c == ')' && bytes.Count(m[s:e], []byte("(")) < bytes.Count(m[s:e], []byte(")"))) ||
+			(c == ']' && bytes.Count(m[s:e], []byte("[")) < bytes.Count(m[s:e], []byte("]"))) {
+			e--
+			continue
+		}
+		break
+	}
+	if e == i+3 {
+		return -1
+	}
+	r.URLs = append(r.URLs, Span{int32(s), int32(e)})
+	return e
+}
+
+func isLetter(c byte) bool { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }
+
+func isSchemeByte(c byte) bool {
+	return isLetter(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'
+}
+
+var urlStop = func() (t [256]bool) {
+	for c := 0; c <= ' '; c++ {
+		t[c] = true
+	}
+	for _, c := range []byte("\"<>|`{}^\\") {
+		t[c] = true
+	}
+	t[0x7F] = true
+	return t
+}()
+
+// cvSpan returns the value of "(cV = value)" or "(cV: value)" whose text
+// after "(cV" starts at m[i:]; "(null)" gives an empty span.
+func cvSpan(m []byte, i int) Span {
+	for i < len(m) && (m[i] == ' ' || m[i] == '=' || m[i] == ':') {
+		i++
+	}
+	e := i
+	for e < len(m) && m[e] != ')' && m[e] != ' ' && m[e] != '(' {
+		e++
+	}
+	if e == i {
+		return Span{}
+	}
+	return Span{int32(i), int32(e)}
+}
+
+const (
+	swarLo = 0x0101010101010101
+	swarHi = 0x8080808080808080
+)
+
+// zeroBytes has the high bit set in each byte of x that is zero (and
+// possibly in a byte 0x01 above a zero byte: callers check every hit).
+func zeroBytes(x uint64) uint64 { return (x - swarLo) &^ x & swarHi }
+
+// indexRR returns the index of the first "rr" in m at or after i, or -1.
+func indexRR(m []byte, i int) int {
+	const rr = 'r' * swarLo
+	for ; i+9 <= len(m); i += 8 {
+		c := zeroBytes(binary.LittleEndian.Uint64(m[i:])^rr) & zeroBytes(binary.LittleEndian.Uint64(m[i+1:])^rr)
+		for c != 0 {
+			k := i + bits.TrailingZeros64(c)>>3
+			if m[k] == 'r' && m[k+1] == 'r' {
+				return k
+			}
+			c &= c - 1
+		}
+	}
+	for ; i+1 < len(m); i++ {
+		if m[i] == 'r' && m[i+1] == 'r' {
+			return i
+		}
+	}
+	return -1
+}
+
+// indexColon returns the index of the first ':' in m at or after i, or -1.
+func indexColon(m []byte, i int) int {
+	const colon = ':' * swarLo
+	for ; i+8 <= len(m); i += 8 {
+		c := zeroBytes(binary.LittleEndian.Uint64(m[i:]) ^ colon)
+		for c != 0 {
+			k := i + bits.TrailingZeros64(c)>>3
+			if m[k] == ':' {
+				return k
+			}
+			c &= c - 1
+		}
+	}
+	for ; i < len(m); i++ {
+		if m[i] == ':' {
+			return i
+		}
+	}
+	return -1
+}
