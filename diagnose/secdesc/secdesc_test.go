@@ -3,6 +3,7 @@ package secdesc
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -309,5 +310,38 @@ func TestRightsFormatting(t *testing.T) {
 	}
 	if got := (KeySetValue | KeyCreateSubKey).KeyString(); got != "KEY_SET_VALUE|KEY_CREATE_SUB_KEY" {
 		t.Errorf("KeyString = %q", got)
+	}
+}
+
+// realHiveSK is the security descriptor of the root key of a real Windows
+// NTUSER.DAT (the sk cell at 0x1000+0x80 of
+// www.velocidex.com/golang/regparser's testdata/NTUSER.DAT, Apache-2.0).
+// Windows wrote it; re-encoding must give the same bytes, which checks
+// that Bytes lays out a descriptor as Windows does (DACL, owner, group).
+const realHiveSK = "01000480e4000000f400000000000000140000000200d00008000000000024003f000f00010500000000000515000000fa4f0c2f11c35f7343170a32ec030000000014003f000f00010100000000000512000000000018003f000f0001020000000000052000000020020000000014001900020001010000000000050c000000000b240000000010010500000000000515000000fa4f0c2f11c35f7343170a32ec030000000b140000000010010100000000000512000000000b18000000001001020000000000052000000020020000000b14000000008001010000000000050c00000001020000000000052000000020020000010100000000000512000000"
+
+func TestRealHiveDescriptor(t *testing.T) {
+	b, err := hex.DecodeString(realHiveSK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "O:BAG:SYD:(A;;KA;;;S-1-5-21-789336058-1935655697-839522115-1004)(A;;KA;;;SY)(A;;KA;;;BA)(A;;KR;;;RC)" +
+		"(A;OICIIO;GA;;;S-1-5-21-789336058-1935655697-839522115-1004)(A;OICIIO;GA;;;SY)(A;OICIIO;GA;;;BA)(A;OICIIO;GR;;;RC)"
+	if got := sd.SDDL(); got != want {
+		t.Errorf("SDDL:\n got %s\nwant %s", got, want)
+	}
+	if got := sd.Bytes(); !bytes.Equal(got, b) {
+		t.Errorf("re-encoded differs:\n got %x\nwant %x", got, b)
+	}
+	user := MustParseSID("S-1-5-21-789336058-1935655697-839522115-1004")
+	if d := sd.Access(Principals{user, Everyone, Users}, KeyAllAccess, RegistryMapping); !d.Allowed {
+		t.Errorf("the profile's user should have full control: %s", d.Reason)
+	}
+	if d := sd.Access(Principals{Restricted}, KeyWrite, RegistryMapping); d.Allowed || d.Granted != KeyRead {
+		t.Errorf("RESTRICTED should only read: granted %s", d.Granted.KeyString())
 	}
 }
