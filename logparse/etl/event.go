@@ -78,6 +78,14 @@ type Event struct {
 	// RecordOffset the record's offset from the start of the buffer.
 	BufferIndex  int
 	RecordOffset int
+	// Number is the event's 1-based position among the events the reader
+	// returned from this file.
+	Number int64
+	// FileOffset is where the record starts in the file (for a compressed
+	// buffer: where the buffer starts).
+	FileOffset int64
+	// Header is the logfile header of the file.
+	Header *Header
 	// Record gives every header detail of the record.
 	Record *container.Record
 }

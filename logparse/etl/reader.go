@@ -47,7 +47,16 @@ type Options struct {
 	// FileOrder returns events in file order (buffers as they are stored,
 	// records as they are in each buffer) instead of merged by time.
 	FileOrder bool
+	// MaxMemory bounds the bytes the reader holds for buffers (one raw and
+	// at most one decompressed buffer per processor); 0 means
+	// DefaultMaxMemory. A buffer that would pass the bound is skipped with
+	// a Problem.
+	MaxMemory int64
 }
+
+// DefaultMaxMemory is the default Options.MaxMemory: enough for 256
+// processors with 1 MiB buffers.
+const DefaultMaxMemory = 512 << 20
 
 // BufferInfo describes one buffer of the file.
 type BufferInfo struct {
@@ -112,6 +121,7 @@ type stream struct {
 	rec     *container.Record
 	ts      int64 // timestamp of rec (the previous one when rec has none)
 	seq     int64 // sequence of the current buffer
+	damaged bool  // the current buffer is known to be cut short
 	done    bool
 }
 
@@ -132,6 +142,8 @@ type Reader struct {
 	last    *stream // stream of the event last returned, advanced lazily
 	started bool
 	err     error
+
+	held int64 // bytes held in stream buffers
 
 	ev    Event
 	dec   tracelogging.Decoder
@@ -325,7 +337,9 @@ func (r *Reader) advance(s *stream) bool {
 			return true
 		}
 		if s.cur >= 0 {
-			if err := s.w.Err(); err != nil {
+			// A buffer already reported as cut short ends in a
+			// partial record: do not report that twice.
+			if err := s.w.Err(); err != nil && !s.damaged {
 				b := &r.bufs[s.cur]
 				r.stats.Damaged++
 				r.problem(b.Index, b.FileOffset, err)
@@ -345,7 +359,18 @@ func (r *Reader) advance(s *stream) bool {
 // at it.
 func (r *Reader) load(s *stream) {
 	b := &r.bufs[s.cur]
+	need := int64(b.OnDisk)
+	if b.Compressed() {
+		need += int64(b.Filled)
+	}
+	if extra := need - int64(cap(s.raw)+cap(s.scratch)); extra > 0 && r.held+extra > r.maxMemory() {
+		r.stats.Damaged++
+		r.problem(b.Index, b.FileOffset, fmt.Errorf("skipped: holding it would pass the memory bound of %d bytes", r.maxMemory()))
+		s.w.Reset(nil)
+		return
+	}
 	if cap(s.raw) < b.OnDisk {
+		r.held += int64(b.OnDisk - cap(s.raw))
 		s.raw = make([]byte, b.OnDisk)
 	}
 	raw := s.raw[:b.OnDisk]
@@ -373,8 +398,10 @@ func (r *Reader) load(s *stream) {
 		s.w.Reset(raw[:0])
 		return
 	}
+	s.damaged = false
 	data, err := container.Unpack(&b.BufferHeader, raw, s.scratch)
 	if b.Compressed() && cap(data) > cap(s.scratch) {
+		r.held += int64(cap(data) - cap(s.scratch))
 		s.scratch = data[:0]
 	}
 	if err != nil {
@@ -383,12 +410,20 @@ func (r *Reader) load(s *stream) {
 		}
 		r.stats.Damaged++
 		r.problem(b.Index, b.FileOffset, err)
+		s.damaged = true
 	}
 	if len(data) < container.BufferHeaderSize {
 		data = nil
 	}
 	s.seq = b.Sequence
 	s.w.Reset(data)
+}
+
+func (r *Reader) maxMemory() int64 {
+	if r.opts.MaxMemory > 0 {
+		return r.opts.MaxMemory
+	}
+	return DefaultMaxMemory
 }
 
 func (r *Reader) less(a, b *stream) bool {
@@ -521,9 +556,15 @@ func (r *Reader) build(s *stream) {
 		BufferIndex:  b.Index,
 		RecordOffset: rec.Offset,
 		Record:       rec,
+		Header:       &r.hdr,
 	}
 	e.Time = timeOf(ft)
 	r.stats.Records++
+	e.Number = int64(r.stats.Records)
+	e.FileOffset = b.FileOffset
+	if !b.Compressed() {
+		e.FileOffset += int64(rec.Offset)
+	}
 	r.stats.ByKind[rec.Kind]++
 	switch rec.Kind {
 	case container.KindEventHeader32, container.KindEventHeader64:

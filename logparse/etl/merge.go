@@ -1,0 +1,251 @@
+package etl
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/wulog/wulog/logparse/etl/container"
+)
+
+// Events is what Reader and Multi have in common: a stream of events in
+// time order, used like bufio.Scanner.
+type Events interface {
+	// Scan advances to the next event.
+	Scan() bool
+	// Event returns the current event, valid until the next Scan.
+	Event() *Event
+	// Err returns the I/O error that stopped Scan, or nil.
+	Err() error
+	// Problems returns the damage skipped so far.
+	Problems() []Problem
+	// Stats returns the counts so far.
+	Stats() Stats
+}
+
+var (
+	_ Events = (*Reader)(nil)
+	_ Events = (*Multi)(nil)
+)
+
+// Multi merges the events of several ETL files by time, for example a
+// folder copied from C:\Windows\Logs\WindowsUpdate. A file is started only
+// when the merge reaches its start time, so files that follow one another
+// in time are read one after the other and memory stays that of the files
+// whose time ranges overlap.
+type Multi struct {
+	rs      []*Reader
+	files   []*File
+	next    int
+	heap    []*Reader
+	last    *Reader
+	started bool
+}
+
+// Merge returns a Multi over readers (not yet scanned).
+func Merge(readers ...*Reader) *Multi {
+	rs := append([]*Reader(nil), readers...)
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].hdr.StartFileTime < rs[j].hdr.StartFileTime })
+	return &Multi{rs: rs}
+}
+
+// OpenAll opens the ETL files at paths (a directory stands for the .etl
+// files in it, see List) and merges them. Close closes them all. Files
+// that are not ETL files make OpenAll fail with an error naming them.
+func OpenAll(paths ...string) (*Multi, error) {
+	var files []*File
+	closeAll := func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}
+	for _, p := range paths {
+		names := []string{p}
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			if names, err = List(p); err != nil {
+				closeAll()
+				return nil, err
+			}
+		}
+		for _, n := range names {
+			f, err := Open(n, nil)
+			if err != nil {
+				closeAll()
+				return nil, err
+			}
+			files = append(files, f)
+		}
+	}
+	readers := make([]*Reader, len(files))
+	for i, f := range files {
+		readers[i] = f.Reader
+	}
+	m := Merge(readers...)
+	m.files = files
+	return m, nil
+}
+
+// Close closes the files opened by OpenAll.
+func (m *Multi) Close() error {
+	var errs []error
+	for _, f := range m.files {
+		errs = append(errs, f.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Readers returns the merged readers, by start time.
+func (m *Multi) Readers() []*Reader { return m.rs }
+
+var lastNumber = regexp.MustCompile(`\d+`)
+
+// List returns the .etl files of dir in the order Get-WindowsUpdateLog
+// uses: by name, with the last number in the name compared as a number
+// (WindowsUpdate.20240102.1.etl before WindowsUpdate.20240102.10.etl).
+func List(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range ents {
+		if !e.IsDir() && strings.EqualFold(filepath.Ext(e.Name()), ".etl") {
+			names = append(names, e.Name())
+		}
+	}
+	key := func(n string) string {
+		locs := lastNumber.FindAllStringIndex(n, -1)
+		if len(locs) == 0 {
+			return strings.ToLower(n)
+		}
+		l := locs[len(locs)-1]
+		num, _ := strconv.ParseUint(n[l[0]:l[1]], 10, 64)
+		return strings.ToLower(n[:l[0]]) + strconv.FormatUint(num+1e12, 10)[1:] + strings.ToLower(n[l[1]:])
+	}
+	sort.SliceStable(names, func(i, j int) bool { return key(names[i]) < key(names[j]) })
+	for i := range names {
+		names[i] = filepath.Join(dir, names[i])
+	}
+	return names, nil
+}
+
+func (m *Multi) less(a, b *Reader) bool { return a.ev.FileTime < b.ev.FileTime }
+
+func (m *Multi) push(r *Reader) {
+	m.heap = append(m.heap, r)
+	i := len(m.heap) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !m.less(m.heap[i], m.heap[p]) {
+			break
+		}
+		m.heap[i], m.heap[p] = m.heap[p], m.heap[i]
+		i = p
+	}
+}
+
+func (m *Multi) down(i int) {
+	h := m.heap
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		c := l
+		if l+1 < len(h) && m.less(h[l+1], h[l]) {
+			c = l + 1
+		}
+		if !m.less(h[c], h[i]) {
+			return
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
+	}
+}
+
+// Scan advances to the next event of all files, by time.
+func (m *Multi) Scan() bool {
+	if m.last != nil {
+		if m.last.Scan() {
+			m.down(0)
+		} else {
+			n := len(m.heap) - 1
+			m.heap[0] = m.heap[n]
+			m.heap = m.heap[:n]
+			if n > 0 {
+				m.down(0)
+			}
+		}
+		m.last = nil
+	}
+	for m.next < len(m.rs) && (len(m.heap) == 0 || m.rs[m.next].hdr.StartFileTime <= m.heap[0].ev.FileTime) {
+		r := m.rs[m.next]
+		m.next++
+		if r.Scan() {
+			m.push(r)
+		}
+	}
+	if len(m.heap) == 0 {
+		return false
+	}
+	m.last = m.heap[0]
+	return true
+}
+
+// Event returns the current event.
+func (m *Multi) Event() *Event { return &m.last.ev }
+
+// Reader returns the reader of the current event.
+func (m *Multi) Reader() *Reader { return m.last }
+
+// Err returns the first I/O error of any file.
+func (m *Multi) Err() error {
+	for _, r := range m.rs {
+		if r.err != nil {
+			return r.err
+		}
+	}
+	return nil
+}
+
+// Problems returns the damage skipped in all files so far.
+func (m *Multi) Problems() []Problem {
+	var ps []Problem
+	for _, r := range m.rs {
+		ps = append(ps, r.probs...)
+	}
+	return ps
+}
+
+// Stats returns the counts of all files so far.
+func (m *Multi) Stats() Stats {
+	var s Stats
+	for _, r := range m.rs {
+		s.add(r.stats)
+	}
+	return s
+}
+
+func (s *Stats) add(o Stats) {
+	s.Bytes += o.Bytes
+	s.Buffers += o.Buffers
+	s.Compressed += o.Compressed
+	s.EventsLost += o.EventsLost
+	s.BufferLost += o.BufferLost
+	s.Damaged += o.Damaged
+	s.Records += o.Records
+	if s.ByKind == nil {
+		s.ByKind = map[container.Kind]int{}
+	}
+	for k, v := range o.ByKind {
+		s.ByKind[k] += v
+	}
+	s.TraceLogging += o.TraceLogging
+	s.Undecodable += o.Undecodable
+	s.Raw += o.Raw
+	s.WPP += o.WPP
+}
