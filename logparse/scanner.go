@@ -286,8 +286,14 @@ func (s *Scanner) cut(b []byte) int {
 		}
 		return n
 	}
-	for k := 0; k < 3 && n > 1 && b[n]&0xC0 == 0x80; k++ {
-		n--
+	// Do not cut a UTF-8 sequence: find where the last character starts
+	// and cut before it when it does not end before n.
+	i := n - 1
+	for k := 0; k < 3 && i > 0 && b[i]&0xC0 == 0x80; k++ {
+		i--
+	}
+	if l := utf8SeqLen(b[i]); i > 0 && i+l > n {
+		return i
 	}
 	return n
 }
@@ -371,4 +377,18 @@ func (s *Scanner) rawPos(i int) int64 {
 		}
 	}
 	return s.textOff + n
+}
+
+// utf8SeqLen is the length of the UTF-8 sequence that lead byte c starts
+// (1 for ASCII and for bytes that cannot start a sequence).
+func utf8SeqLen(c byte) int {
+	switch {
+	case c >= 0xF0 && c < 0xF8:
+		return 4
+	case c >= 0xE0 && c < 0xF0:
+		return 3
+	case c >= 0xC0 && c < 0xE0:
+		return 2
+	}
+	return 1
 }

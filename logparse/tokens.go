@@ -570,7 +570,7 @@ var urlStop = func() (t [256]bool) {
 	for c := 0; c <= ' '; c++ {
 		t[c] = true
 	}
-	for _, c := range []byte("\"<>|`{}^\\") {
+	for _, c := range []byte("\"<>|`\\") {
 		t[c] = true
 	}
 	t[0x7F] = true
