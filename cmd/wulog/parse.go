@@ -389,5 +389,3 @@ func writeStats(w io.Writer, format, name string, st logparse.Stats) {
 		}
 	}
 }
-
-
