@@ -9,5 +9,6 @@ require (
 	github.com/0xrawsec/golang-utils v1.3.1 // indirect
 	github.com/davecgh/go-spew v1.1.1 // indirect
 	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/term v0.48.0 // indirect
 	www.velocidex.com/golang/regparser v0.0.0-20250203141505-31e704a67ef7 // indirect
 )
