@@ -3,6 +3,7 @@ package etl_test
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/wulog/wulog/logparse/etl"
@@ -54,9 +55,11 @@ func ExampleAppendJSON() {
 	r, _ := etl.NewReader(bytes.NewReader(data), int64(len(data)), "WindowsUpdate.etl", nil)
 	for r.Scan() {
 		if e := r.Event(); e.Name == "Agent" {
-			fmt.Printf("%.200s\n", etl.AppendJSON(nil, e, 0))
+			line := string(etl.AppendJSON(nil, e, 0))
+			head, _, _ := strings.Cut(line, `, "fields"`)
+			fmt.Println(head + ", ...}")
 		}
 	}
 	// Output:
-	// {"file": "WindowsUpdate.etl", "provider_name": "WUTraceLogging", "provider_guid": "{0b7a6f19-47c4-454e-8c5c-e868d637e4d8}", "event_name": "Agent", "timestamp_filetime": 133541212280000000, "timestamp": "2
+	// {"file": "WindowsUpdate.etl", "provider_name": "WUTraceLogging", "provider_guid": "{0b7a6f19-47c4-454e-8c5c-e868d637e4d8}", "event_name": "Agent", "timestamp_filetime": 133540924280000000, "timestamp": "2024-03-05T06:07:08.0000000Z", "pid": 1234, "tid": 5678, "level": 4, "keyword": 1, "opcode": 0, ...}
 }

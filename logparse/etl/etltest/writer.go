@@ -41,7 +41,9 @@ type Options struct {
 	Clock    uint32
 	PerfFreq uint64
 	CPUMHz   uint32
-	// Start is the session start (default 2024-03-05 06:07:08.1234567 UTC);
+	// Start is the session start (default 2024-03-05 06:07:08.1234567 UTC,
+	// or for Write one second before the first event); events must not be
+	// earlier, as in files ETW writes;
 	// StartRaw the raw clock value at Start (default 123456789).
 	Start    time.Time
 	StartRaw int64
@@ -523,8 +525,8 @@ func Raw(name string, in tracelogging.InType, payload []byte) Field {
 var WUProviderID = guid.MustParse("{0b7a6f19-47c4-454e-8c5c-e868d637e4d8}")
 
 // WU returns a Windows Update event as WUTraceLogging writes it: the
-// component as event name, one Info string field, level 4 (or 2 for
-// messages starting with "*FAILED*").
+// component as event name and its category keyword bit, one Info string
+// field, level 4 (or 2 for messages starting with "*FAILED*").
 func WU(t time.Time, proc uint16, pid, tid uint32, component, info string) Event {
 	level := uint8(4)
 	if len(info) >= 8 && info[:8] == "*FAILED*" {
@@ -534,12 +536,26 @@ func WU(t time.Time, proc uint16, pid, tid uint32, component, info string) Event
 		Provider: "WUTraceLogging", ProviderID: WUProviderID, Name: component,
 		Fields: []Field{String("Info", info)},
 		Time:   t, PID: pid, TID: tid, Processor: proc,
-		Level: level, Keyword: 0x8000000000000000 | 1, Channel: 11,
+		Level: level, Keyword: wuKeywords[component], Channel: 11,
 	}
 }
 
-// Write builds a whole file in memory.
+// wuKeywords are the category keyword bits known from public sources; other
+// components get 0.
+var wuKeywords = map[string]uint64{"Agent": 0x1, "Misc": 0x20, "Handler": 0x1000, "ComApi": 0x10000, "SIH": 0x400000}
+
+// Write builds a whole file in memory. Without Options.Start the session
+// starts one second before the earliest event.
 func Write(o Options, events ...Event) ([]byte, error) {
+	if o.Start.IsZero() && len(events) > 0 {
+		first := events[0].Time
+		for _, e := range events {
+			if e.Time.Before(first) {
+				first = e.Time
+			}
+		}
+		o.Start = first.Add(-time.Second)
+	}
 	var b sliceWriter
 	w, err := NewWriter(&b, o)
 	if err != nil {
