@@ -25,7 +25,7 @@ func TestAppendFloat(t *testing.T) {
 func TestAppendString(t *testing.T) {
 	for in, want := range map[string]string{
 		"plain":          `"plain"`,
-		"q\"b\\":        `"q\"b\\"`,
+		"q\"b\\":         `"q\"b\\"`,
 		"\r\n\t\b\f\x01": `"\r\n\t\b\f\u0001"`,
 		"© <&> \x7f":     "\"© <&> \x7f\"",
 		"bad\xffutf8":    "\"bad\uFFFDutf8\"",
