@@ -2,7 +2,6 @@ package secdesc
 
 import (
 	"fmt"
-	"strings"
 )
 
 // Mask is an ACCESS_MASK.
@@ -87,10 +86,7 @@ func (g GenericMapping) Map(m Mask) Mask {
 	return out
 }
 
-var keyRightNames = []struct {
-	m    Mask
-	name string
-}{
+var keyRightNames = []flagName[Mask]{
 	{GenericAll, "GENERIC_ALL"}, {GenericRead, "GENERIC_READ"}, {GenericWrite, "GENERIC_WRITE"},
 	{GenericExecute, "GENERIC_EXECUTE"}, {MaximumAllowed, "MAXIMUM_ALLOWED"},
 	{AccessSystemSecurity, "ACCESS_SYSTEM_SECURITY"}, {Synchronize, "SYNCHRONIZE"},
@@ -115,18 +111,7 @@ func (m Mask) KeyString() string {
 	case KeyRead | KeyWrite:
 		return "KEY_READ|KEY_WRITE"
 	}
-	var parts []string
-	rest := m
-	for _, r := range keyRightNames {
-		if m&r.m != 0 {
-			parts = append(parts, r.name)
-			rest &^= r.m
-		}
-	}
-	if rest != 0 {
-		parts = append(parts, fmt.Sprintf("0x%X", uint32(rest)))
-	}
-	return strings.Join(parts, "|")
+	return joinFlags(m, keyRightNames)
 }
 
 // String formats the mask as 0x%08X.

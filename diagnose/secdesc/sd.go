@@ -12,29 +12,23 @@ type Control uint16
 
 // Control flags (winnt.h).
 const (
-	OwnerDefaulted       Control = 0x0001
-	GroupDefaulted       Control = 0x0002
-	DACLPresent          Control = 0x0004
-	DACLDefaulted        Control = 0x0008
-	SACLPresent          Control = 0x0010
-	SACLDefaulted        Control = 0x0020
-	DACLAutoInheritReq   Control = 0x0100
-	SACLAutoInheritReq   Control = 0x0200
-	DACLAutoInherited    Control = 0x0400
-	SACLAutoInherited    Control = 0x0800
-	DACLProtected        Control = 0x1000
-	SACLProtected        Control = 0x2000
-	RMControlValid       Control = 0x4000
-	SelfRelative         Control = 0x8000
-	controlKnownFlagsAll         = OwnerDefaulted | GroupDefaulted | DACLPresent | DACLDefaulted | SACLPresent |
-		SACLDefaulted | DACLAutoInheritReq | SACLAutoInheritReq | DACLAutoInherited | SACLAutoInherited |
-		DACLProtected | SACLProtected | RMControlValid | SelfRelative
+	OwnerDefaulted     Control = 0x0001
+	GroupDefaulted     Control = 0x0002
+	DACLPresent        Control = 0x0004
+	DACLDefaulted      Control = 0x0008
+	SACLPresent        Control = 0x0010
+	SACLDefaulted      Control = 0x0020
+	DACLAutoInheritReq Control = 0x0100
+	SACLAutoInheritReq Control = 0x0200
+	DACLAutoInherited  Control = 0x0400
+	SACLAutoInherited  Control = 0x0800
+	DACLProtected      Control = 0x1000
+	SACLProtected      Control = 0x2000
+	RMControlValid     Control = 0x4000
+	SelfRelative       Control = 0x8000
 )
 
-var controlNames = []struct {
-	c    Control
-	name string
-}{
+var controlNames = []flagName[Control]{
 	{OwnerDefaulted, "SE_OWNER_DEFAULTED"}, {GroupDefaulted, "SE_GROUP_DEFAULTED"},
 	{DACLPresent, "SE_DACL_PRESENT"}, {DACLDefaulted, "SE_DACL_DEFAULTED"},
 	{SACLPresent, "SE_SACL_PRESENT"}, {SACLDefaulted, "SE_SACL_DEFAULTED"},
@@ -45,21 +39,7 @@ var controlNames = []struct {
 }
 
 // String lists the flags, e.g. "SE_DACL_PRESENT|SE_DACL_PROTECTED|SE_SELF_RELATIVE".
-func (c Control) String() string {
-	var parts []string
-	for _, n := range controlNames {
-		if c&n.c != 0 {
-			parts = append(parts, n.name)
-		}
-	}
-	if rest := c &^ controlKnownFlagsAll; rest != 0 {
-		parts = append(parts, fmt.Sprintf("0x%04X", uint16(rest)))
-	}
-	if len(parts) == 0 {
-		return "0"
-	}
-	return strings.Join(parts, "|")
-}
+func (c Control) String() string { return joinFlags(c, controlNames) }
 
 // AceType is the ACE_HEADER AceType.
 type AceType uint8
@@ -144,27 +124,34 @@ const (
 	FailedAccess       AceFlags = 0x80
 )
 
-var aceFlagNames = []struct {
-	f    AceFlags
-	name string
-}{
+var aceFlagNames = []flagName[AceFlags]{
 	{ObjectInherit, "OBJECT_INHERIT"}, {ContainerInherit, "CONTAINER_INHERIT"},
 	{NoPropagateInherit, "NO_PROPAGATE_INHERIT"}, {InheritOnly, "INHERIT_ONLY"},
 	{Inherited, "INHERITED"}, {SuccessfulAccess, "SUCCESSFUL_ACCESS"}, {FailedAccess, "FAILED_ACCESS"},
 }
 
 // String lists the flags, e.g. "CONTAINER_INHERIT|INHERITED".
-func (f AceFlags) String() string {
+func (f AceFlags) String() string { return joinFlags(f, aceFlagNames) }
+
+// flagName names one bit (or group of bits) of a flags word.
+type flagName[T ~uint8 | ~uint16 | ~uint32] struct {
+	v    T
+	name string
+}
+
+// joinFlags lists the names of the bits set in v, "|"-joined, with bits
+// that have no name in hex; "0" when none is set.
+func joinFlags[T ~uint8 | ~uint16 | ~uint32](v T, names []flagName[T]) string {
 	var parts []string
-	rest := f
-	for _, n := range aceFlagNames {
-		if f&n.f != 0 {
+	rest := v
+	for _, n := range names {
+		if v&n.v != 0 {
 			parts = append(parts, n.name)
-			rest &^= n.f
+			rest &^= n.v
 		}
 	}
 	if rest != 0 {
-		parts = append(parts, fmt.Sprintf("0x%02X", uint8(rest)))
+		parts = append(parts, fmt.Sprintf("0x%X", uint32(rest)))
 	}
 	if len(parts) == 0 {
 		return "0"
