@@ -23,20 +23,35 @@ func (s *Scanner) piece(start int) {
 	r.Reason = ""
 
 	var p prefix
-	parsed := false
+	parsed, fast := false, false
 	mstart := 0
 	j := start
 	if !(start == 0 && s.chunk) {
 		j += skipJunk(t[start:])
 		l := t[j:]
-		parsed = parseWin10Fast(l, &p) || parseLegacyFast(l, &p) || parseSlow(l, &p)
+		// Most lines share their second with the line before: then only the
+		// fraction and the rest need parsing.
+		if s.dtOK && len(l) >= 28 && string(l[:19]) == string(s.dt[:]) && l[19] == '.' && l[27] == ' ' {
+			if ns, ok := frac7(l[20:27]); ok && parseWin10Rest(l, 28, &p) {
+				p.nsec = ns
+				parsed, fast = true, true
+			}
+		}
+		if !parsed {
+			parsed = parseWin10Fast(l, &p) || parseLegacyFast(l, &p) || parseSlow(l, &p)
+		}
 	}
 	var secs int64
-	if parsed && p.format != Excerpt {
+	if fast {
+		secs = s.dtSecs
+	} else if parsed && p.format != Excerpt {
 		var ok bool
 		if secs, ok = s.dates.seconds(&p); !ok {
 			parsed = false
 			r.Reason = ReasonBadDate
+		} else if p.format == Win10 && len(t)-j >= 19 {
+			copy(s.dt[:], t[j:j+19])
+			s.dtSecs, s.dtOK = secs, true
 		}
 	}
 	if parsed {
@@ -252,4 +267,18 @@ func pad2(v int) string {
 		return "0" + strconv.Itoa(v)
 	}
 	return strconv.Itoa(v)
+}
+
+// frac7 parses the 7 digits of a Windows 10 time fraction (100 ns units)
+// and returns nanoseconds.
+func frac7(b []byte) (int, bool) {
+	ns := 0
+	for _, c := range b[:7] {
+		d := c - '0'
+		if d > 9 {
+			return 0, false
+		}
+		ns = ns*10 + int(d)
+	}
+	return ns * 100, true
 }

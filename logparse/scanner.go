@@ -76,6 +76,9 @@ type Scanner struct {
 	prev    Record // last record with a prefix, for continuations
 	have    bool   // prev is set
 	dates   dateCache
+	dt      [19]byte // "2023/03/21 22:19:01" of the last Win10 record
+	dtSecs  int64    // its seconds
+	dtOK    bool
 	zone    *time.Location
 	zoneOff int
 	zoned   bool

@@ -147,12 +147,24 @@ func (f *finder) reset(hay []byte) {
 // find returns the position in hay of the first occurrence of pattern k
 // that starts at or after p and ends at or before end, or -1.
 func (f *finder) find(k, p, end int) int {
-	pat := patterns[k]
-	n := f.next[k]
-	if fr := f.from[k]; fr < 0 || fr > p || (n >= 0 && n < p) {
-		n = indexPat(f.hay, p, pat, keyByte[k])
-		f.next[k], f.from[k] = n, p
+	if fr := f.from[k]; fr >= 0 && fr <= p {
+		if n := f.next[k]; n < 0 {
+			return -1
+		} else if n >= p {
+			if n+len(patterns[k]) > end {
+				return -1
+			}
+			return n
+		}
 	}
+	return f.search(k, p, end)
+}
+
+// search is find when the answer is not known yet.
+func (f *finder) search(k, p, end int) int {
+	pat := patterns[k]
+	n := indexPat(f.hay, p, pat, keyByte[k])
+	f.next[k], f.from[k] = n, p
 	if n < 0 || n+len(pat) > end {
 		return -1
 	}
