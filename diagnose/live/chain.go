@@ -140,8 +140,8 @@ func assembleChain(endpoint string, raw rawChain) diagnose.Chain {
 			el.Thumbprint = strings.ToUpper(hex.EncodeToString(sum[:]))
 		}
 		if c, err := x509.ParseCertificate(e.DER); err == nil {
-			el.Subject = c.Subject.String()
-			el.Issuer = c.Issuer.String()
+			el.Subject = x500Name(c.RawSubject, c.Subject)
+			el.Issuer = x500Name(c.RawIssuer, c.Issuer)
 			el.NotBefore = c.NotBefore.UTC()
 			el.NotAfter = c.NotAfter.UTC()
 		} else {

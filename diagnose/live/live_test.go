@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha1"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -16,6 +18,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wulog/wulog/diagnose"
 	"github.com/wulog/wulog/diagnose/winproxy"
@@ -489,4 +492,38 @@ func TestEndpointThroughTheWinHTTPProxy(t *testing.T) {
 	if !strings.Contains(strings.Join(f.Notes, "\n"), "through the proxy "+proxy) {
 		t.Errorf("notes %q", f.Notes)
 	}
+}
+
+func TestX500NameLikeWindows(t *testing.T) {
+	// The subject of the Windows Update intermediate, as Windows prints it.
+	name := pkix.Name{CommonName: "Microsoft Update Secure Server CA 2.1", Organization: []string{"Microsoft Corporation"},
+		Locality: []string{"Redmond"}, Province: []string{"Washington"}, Country: []string{"US"}}
+	der, err := asn1.Marshal(name.ToRDNSequence())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "CN=Microsoft Update Secure Server CA 2.1, O=Microsoft Corporation, L=Redmond, S=Washington, C=US"
+	if got := x500Name(der, name); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	quoted := pkix.Name{CommonName: "a, b", Organization: []string{" x"}}
+	der, _ = asn1.Marshal(quoted.ToRDNSequence())
+	if got := x500Name(der, quoted); got != `CN="a, b", O=" x"` {
+		t.Errorf("quoting: %s", got)
+	}
+	if got := x500Name([]byte{1, 2}, name); got != name.String() {
+		t.Errorf("fallback: %s", got)
+	}
+}
+
+func FuzzDecodeText(f *testing.F) {
+	f.Add([]byte("127.0.0.1 localhost\r\n"))
+	f.Add([]byte("\xFF\xFEh\x00"))
+	f.Add([]byte("\xEF\xBB\xBF# x"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := decodeText(b)
+		if err == nil && !utf8.ValidString(s) {
+			t.Fatalf("invalid UTF-8 from % x", b)
+		}
+	})
 }
