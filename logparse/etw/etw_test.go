@@ -163,3 +163,18 @@ func ExampleWatcher() {
 		out.WriteString(r.Component + " " + string(r.Message) + "\n")
 	}
 }
+
+// BenchmarkEventToRecord measures the per-event work of a live session:
+// the golang-etw property map to a wu.Event, then wu.Map to a record.
+func BenchmarkEventToRecord(b *testing.B) {
+	d := eventData{ProviderGUID: wuGUID, ProviderName: "WUTraceLogging", Name: "SLS", Time: time.Now(), PID: 19924, TID: 14968,
+		Data: map[string]any{"Info": "Complete the request URL HTTPS://slscr.update.microsoft.com/SLS/{9482F4B4-E343-43B6-B170-9A65BC822C77}/x64/10.0.19045.2728/0?CH=584 with [80072F8F] and http status code[0] and send SLS events."}}
+	var ev wu.Event
+	var rec logparse.Record
+	b.SetBytes(int64(len(d.Data["Info"].(string))))
+	b.ReportAllocs()
+	for b.Loop() {
+		toWU(d, &ev)
+		wu.Map(&rec, &ev)
+	}
+}
