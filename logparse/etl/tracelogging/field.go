@@ -346,7 +346,16 @@ func AppendSID(dst, b []byte) []byte {
 // surrogates become U+FFFD; an odd last byte is ignored.
 func AppendUTF16(dst, b []byte) []byte {
 	n := len(b) &^ 1
-	for i := 0; i < n; i += 2 {
+	i := 0
+	// Fast path: four ASCII characters at a time.
+	for ; i+8 <= n; i += 8 {
+		v := binary.LittleEndian.Uint64(b[i:])
+		if v&0xFF80FF80FF80FF80 != 0 {
+			break
+		}
+		dst = append(dst, byte(v), byte(v>>16), byte(v>>32), byte(v>>48))
+	}
+	for ; i < n; i += 2 {
 		c := rune(b[i]) | rune(b[i+1])<<8
 		if c < utf8.RuneSelf {
 			dst = append(dst, byte(c))
