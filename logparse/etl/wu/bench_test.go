@@ -140,4 +140,3 @@ func TestMemoryBounded(t *testing.T) {
 		t.Errorf("allocated %d bytes to read a 64 MiB file: not bounded by buffer size x processors", alloc)
 	}
 }
-
