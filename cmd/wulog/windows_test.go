@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/windows"
+
 	"github.com/wulog/wulog/bundle"
 	"github.com/wulog/wulog/diagnose"
 	"github.com/wulog/wulog/diagnose/snapshot"
@@ -139,5 +141,29 @@ func TestWindowsCollectMakesABundle(t *testing.T) {
 	}
 	if n != 2 {
 		t.Errorf("%d records in the bundle's log:\n%s", n, data)
+	}
+}
+
+// TestWindowsWatchFailsCleanlyWithoutETW runs `wulog watch` where no ETW
+// session can be opened (Wine stubs ETW; a standard user may not start
+// one): it must stop with exit 2 and say why, not hang or crash.
+func TestWindowsWatchFailsCleanlyWithoutETW(t *testing.T) {
+	wine := windows.NewLazySystemDLL("ntdll.dll").NewProc("wine_get_version").Find() == nil
+	if !wine && windows.GetCurrentProcessToken().IsElevated() {
+		t.Skip("elevated on Windows: watch would really start following Windows Update")
+	}
+	done := make(chan int, 1)
+	var stdout, stderr bytes.Buffer
+	go func() {
+		done <- run([]string{"watch", "--no-facts", "--show", "none"}, strings.NewReader(""), &stdout, &stderr)
+	}()
+	select {
+	case code := <-done:
+		if code != exitUsage || !strings.Contains(stderr.String(), "wulog-watch") {
+			t.Errorf("exit %d, stderr %q", code, stderr.String())
+		}
+		t.Logf("watch without ETW: %s", stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("watch did not return within 30s although no ETW session can run")
 	}
 }
