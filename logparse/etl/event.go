@@ -43,15 +43,10 @@ type Event struct {
 	// PID and TID are the process and thread IDs.
 	PID, TID uint32
 
-	// The event descriptor. Classic and system events set Opcode (and
+	// Descriptor is the event descriptor: ID, Version, Channel, Level,
+	// Opcode, Task and Keyword. Classic and system events set Opcode (and
 	// Level and Version for classic ones).
-	ID      uint16
-	Version uint8
-	Channel uint8
-	Level   uint8
-	Opcode  uint8
-	Task    uint16
-	Keyword uint64
+	container.Descriptor
 
 	// HookID is the group/opcode hook of a kernel system record.
 	HookID uint16

@@ -41,7 +41,7 @@ type Multi struct {
 	rs      []*Reader
 	files   []*File
 	next    int
-	heap    []*Reader
+	heap    minHeap[*Reader]
 	last    *Reader
 	started bool
 }
@@ -50,7 +50,7 @@ type Multi struct {
 func Merge(readers ...*Reader) *Multi {
 	rs := append([]*Reader(nil), readers...)
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].hdr.StartFileTime < rs[j].hdr.StartFileTime })
-	return &Multi{rs: rs}
+	return &Multi{rs: rs, heap: minHeap[*Reader]{less: func(a, b *Reader) bool { return a.ev.FileTime < b.ev.FileTime }}}
 }
 
 // OpenAll opens the ETL files at paths (a directory stands for the .etl
@@ -133,66 +133,23 @@ func List(dir string) ([]string, error) {
 	return names, nil
 }
 
-func (m *Multi) less(a, b *Reader) bool { return a.ev.FileTime < b.ev.FileTime }
-
-func (m *Multi) push(r *Reader) {
-	m.heap = append(m.heap, r)
-	i := len(m.heap) - 1
-	for i > 0 {
-		p := (i - 1) / 2
-		if !m.less(m.heap[i], m.heap[p]) {
-			break
-		}
-		m.heap[i], m.heap[p] = m.heap[p], m.heap[i]
-		i = p
-	}
-}
-
-func (m *Multi) down(i int) {
-	h := m.heap
-	for {
-		l := 2*i + 1
-		if l >= len(h) {
-			return
-		}
-		c := l
-		if l+1 < len(h) && m.less(h[l+1], h[l]) {
-			c = l + 1
-		}
-		if !m.less(h[c], h[i]) {
-			return
-		}
-		h[i], h[c] = h[c], h[i]
-		i = c
-	}
-}
-
 // Scan advances to the next event of all files, by time.
 func (m *Multi) Scan() bool {
 	if m.last != nil {
-		if m.last.Scan() {
-			m.down(0)
-		} else {
-			n := len(m.heap) - 1
-			m.heap[0] = m.heap[n]
-			m.heap = m.heap[:n]
-			if n > 0 {
-				m.down(0)
-			}
-		}
+		m.heap.fixTop(m.last.Scan())
 		m.last = nil
 	}
-	for m.next < len(m.rs) && (len(m.heap) == 0 || m.rs[m.next].hdr.StartFileTime <= m.heap[0].ev.FileTime) {
+	for m.next < len(m.rs) && (m.heap.len() == 0 || m.rs[m.next].hdr.StartFileTime <= m.heap.top().ev.FileTime) {
 		r := m.rs[m.next]
 		m.next++
 		if r.Scan() {
-			m.push(r)
+			m.heap.push(r)
 		}
 	}
-	if len(m.heap) == 0 {
+	if m.heap.len() == 0 {
 		return false
 	}
-	m.last = m.heap[0]
+	m.last = m.heap.top()
 	return true
 }
 

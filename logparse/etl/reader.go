@@ -138,7 +138,7 @@ type Reader struct {
 	stats Stats
 
 	streams []*stream
-	heap    []*stream
+	heap    minHeap[*stream]
 	last    *stream // stream of the event last returned, advanced lazily
 	started bool
 	err     error
@@ -315,13 +315,11 @@ func (r *Reader) start() {
 			})
 		}
 	}
+	r.heap.less = streamLess
 	for _, s := range r.streams {
 		if r.advance(s) {
-			r.heap = append(r.heap, s)
+			r.heap.push(s)
 		}
-	}
-	for i := len(r.heap)/2 - 1; i >= 0; i-- {
-		r.down(i)
 	}
 }
 
@@ -426,30 +424,13 @@ func (r *Reader) maxMemory() int64 {
 	return DefaultMaxMemory
 }
 
-func (r *Reader) less(a, b *stream) bool {
+// streamLess orders processors by the timestamp of their next record,
+// then by buffer sequence.
+func streamLess(a, b *stream) bool {
 	if a.ts != b.ts {
 		return a.ts < b.ts
 	}
 	return a.seq < b.seq
-}
-
-func (r *Reader) down(i int) {
-	h := r.heap
-	for {
-		l := 2*i + 1
-		if l >= len(h) {
-			return
-		}
-		m := l
-		if l+1 < len(h) && r.less(h[l+1], h[l]) {
-			m = l + 1
-		}
-		if !r.less(h[m], h[i]) {
-			return
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
-	}
 }
 
 // Scan advances to the next event, which Event then returns. It returns
@@ -460,22 +441,13 @@ func (r *Reader) Scan() bool {
 	} else if r.last != nil {
 		// The previous event's record is no longer needed: move its
 		// stream on.
-		if r.advance(r.last) {
-			r.down(0)
-		} else {
-			n := len(r.heap) - 1
-			r.heap[0] = r.heap[n]
-			r.heap = r.heap[:n]
-			if n > 0 {
-				r.down(0)
-			}
-		}
+		r.heap.fixTop(r.advance(r.last))
 		r.last = nil
 	}
-	if len(r.heap) == 0 {
+	if r.heap.len() == 0 {
 		return false
 	}
-	s := r.heap[0]
+	s := r.heap.top()
 	r.last = s
 	r.build(s)
 	return true
@@ -541,13 +513,7 @@ func (r *Reader) build(s *stream) {
 		Timestamp:    s.ts,
 		PID:          rec.PID,
 		TID:          rec.TID,
-		ID:           rec.Descriptor.ID,
-		Version:      rec.Descriptor.Version,
-		Channel:      rec.Descriptor.Channel,
-		Level:        rec.Descriptor.Level,
-		Opcode:       rec.Descriptor.Opcode,
-		Task:         rec.Descriptor.Task,
-		Keyword:      rec.Descriptor.Keyword,
+		Descriptor:   rec.Descriptor,
 		HookID:       rec.HookID,
 		ActivityID:   rec.ActivityID,
 		HeaderFlags:  rec.EventFlags,

@@ -330,7 +330,7 @@ func TestRawEvents(t *testing.T) {
 		}
 	}
 	must(w.Add(etltest.WU(t0, 0, 10, 11, "Agent", "first")))
-	must(w.Add(etltest.Event{ProviderID: psGUID, ID: 7937, Version: 1, Opcode: 20, Level: 4, PID: 12, TID: 13,
+	must(w.Add(etltest.Event{ProviderID: psGUID, Descriptor: container.Descriptor{ID: 7937, Version: 1, Opcode: 20, Level: 4}, PID: 12, TID: 13,
 		Time: t0.Add(time.Millisecond), Payload: []byte{1, 2, 3, 4, 5}}))
 	msgGUID := guid.MustParse("{11111111-2222-3333-4444-555555555555}")
 	for i := 0; i < 3; i++ {

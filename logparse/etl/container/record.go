@@ -369,15 +369,22 @@ func (w *Walker) classic(r *Record, d []byte, hdr int) bool {
 	r.Descriptor.Level = d[5]
 	r.Descriptor.Version = uint8(le.Uint16(d[6:]))
 	r.Version = le.Uint16(d[6:])
+	r.idsTimeProvider(d)
+	r.ProcessorTime = le.Uint64(d[40:])
+	r.UserData = d[hdr:]
+	return true
+}
+
+// idsTimeProvider reads the thread and process IDs, timestamp and provider
+// GUID that classic and EVENT_HEADER records keep at the same offsets.
+func (r *Record) idsTimeProvider(d []byte) {
+	le := binary.LittleEndian
 	r.TID = le.Uint32(d[8:])
 	r.PID = le.Uint32(d[12:])
 	r.HasIDs = true
 	r.Timestamp = int64(le.Uint64(d[16:]))
 	r.HasTimestamp = true
 	r.ProviderID = guid.FromBytes(d[24:])
-	r.ProcessorTime = le.Uint64(d[40:])
-	r.UserData = d[hdr:]
-	return true
 }
 
 func (w *Walker) eventHeader(r *Record, d []byte) bool {
@@ -388,12 +395,7 @@ func (w *Walker) eventHeader(r *Record, d []byte) bool {
 	le := binary.LittleEndian
 	r.EventFlags = EventHeaderFlag(le.Uint16(d[4:]))
 	r.EventProperty = le.Uint16(d[6:])
-	r.TID = le.Uint32(d[8:])
-	r.PID = le.Uint32(d[12:])
-	r.HasIDs = true
-	r.Timestamp = int64(le.Uint64(d[16:]))
-	r.HasTimestamp = true
-	r.ProviderID = guid.FromBytes(d[24:])
+	r.idsTimeProvider(d)
 	r.Descriptor = Descriptor{
 		ID:      le.Uint16(d[40:]),
 		Version: d[42],
@@ -435,45 +437,46 @@ func (w *Walker) message(r *Record, d []byte) bool {
 	le := binary.LittleEndian
 	r.MessageNumber = le.Uint16(d[4:])
 	r.MessageFlags = le.Uint16(d[6:])
-	p := 8
-	need := func(n int) bool { return p+n <= len(d) }
 	f := r.MessageFlags
-	if f&MessageSequence != 0 {
-		if !need(4) {
-			return w.fail("trace message cut short")
+	// The optional fields, in their order: flag, size.
+	p := 8
+	take := func(flag uint16, n int) []byte {
+		if f&flag == 0 || p+n > len(d) {
+			return nil
 		}
-		r.Sequence = le.Uint32(d[p:])
-		p += 4
+		p += n
+		return d[p-n : p]
 	}
-	if f&MessageGUID != 0 {
-		if !need(16) {
-			return w.fail("trace message cut short")
-		}
-		r.ProviderID = guid.FromBytes(d[p:])
-		p += 16
-	} else if f&MessageComponentID != 0 {
-		if !need(4) {
-			return w.fail("trace message cut short")
-		}
-		r.ComponentID = le.Uint32(d[p:])
-		p += 4
+	short := func(flag uint16, b []byte) bool { return f&flag != 0 && b == nil }
+	seq := take(MessageSequence, 4)
+	id := take(MessageGUID, 16)
+	var comp []byte
+	if f&MessageGUID == 0 {
+		comp = take(MessageComponentID, 4)
 	}
-	if f&MessageTimestamp != 0 {
-		if !need(8) {
-			return w.fail("trace message cut short")
-		}
-		r.Timestamp = int64(le.Uint64(d[p:]))
+	ts := take(MessageTimestamp, 8)
+	sys := take(MessageSystemInfo, 8)
+	if short(MessageSequence, seq) || short(MessageGUID, id) || (f&MessageGUID == 0 && short(MessageComponentID, comp)) ||
+		short(MessageTimestamp, ts) || short(MessageSystemInfo, sys) {
+		return w.fail("trace message of %d bytes is shorter than its flags 0x%04X say", len(d), f)
+	}
+	if seq != nil {
+		r.Sequence = le.Uint32(seq)
+	}
+	if id != nil {
+		r.ProviderID = guid.FromBytes(id)
+	}
+	if comp != nil {
+		r.ComponentID = le.Uint32(comp)
+	}
+	if ts != nil {
+		r.Timestamp = int64(le.Uint64(ts))
 		r.HasTimestamp = true
-		p += 8
 	}
-	if f&MessageSystemInfo != 0 {
-		if !need(8) {
-			return w.fail("trace message cut short")
-		}
-		r.TID = le.Uint32(d[p:])
-		r.PID = le.Uint32(d[p+4:])
+	if sys != nil {
+		r.TID = le.Uint32(sys)
+		r.PID = le.Uint32(sys[4:])
 		r.HasIDs = true
-		p += 8
 	}
 	r.UserData = d[p:]
 	return true

@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"github.com/wulog/wulog/logparse/etl/container"
 	"github.com/wulog/wulog/logparse/etl/guid"
 	"github.com/wulog/wulog/logparse/etl/tracelogging"
 )
@@ -88,13 +89,8 @@ type Event struct {
 	PID, TID  uint32
 	Processor uint16
 
-	ID      uint16
-	Version uint8
-	Channel uint8
-	Level   uint8
-	Opcode  uint8
-	Task    uint16
-	Keyword uint64
+	// Descriptor is the event descriptor (ID, level, keyword, ...).
+	container.Descriptor
 }
 
 // Writer writes an ETL file. Events must be added in time order per
@@ -536,7 +532,7 @@ func WU(t time.Time, proc uint16, pid, tid uint32, component, info string) Event
 		Provider: "WUTraceLogging", ProviderID: WUProviderID, Name: component,
 		Fields: []Field{String("Info", info)},
 		Time:   t, PID: pid, TID: tid, Processor: proc,
-		Level: level, Keyword: wuKeywords[component], Channel: 11,
+		Descriptor: container.Descriptor{Level: level, Keyword: wuKeywords[component], Channel: 11},
 	}
 }
 

@@ -214,27 +214,8 @@ const hexdigits = "0123456789abcdef"
 // booleans as true/false, GUIDs in braces, times in RFC 3339 UTC, binary as
 // hex digits, arrays as [a, b] and structs as {name: value, ...}.
 func (f *Field) AppendText(dst []byte) []byte {
-	if f.IsArray() {
-		dst = append(dst, '[')
-		for i := range f.list {
-			if i > 0 {
-				dst = append(dst, ',', ' ')
-			}
-			dst = f.list[i].AppendText(dst)
-		}
-		return append(dst, ']')
-	}
-	if f.Schema.In == InStruct {
-		dst = append(dst, '{')
-		for i := range f.list {
-			if i > 0 {
-				dst = append(dst, ',', ' ')
-			}
-			dst = append(dst, f.list[i].Schema.Name...)
-			dst = append(dst, ':', ' ')
-			dst = f.list[i].AppendText(dst)
-		}
-		return append(dst, '}')
+	if f.IsArray() || f.Schema.In == InStruct {
+		return f.appendList(dst, false, (*Field).AppendText)
 	}
 	if f.IsString() {
 		return f.AppendString(dst)
@@ -275,23 +256,8 @@ func (f *Field) AppendText(dst []byte) []byte {
 // UTC, 7 digits), SIDs and binary (hex digits), lists for arrays and
 // objects for structs.
 func (f *Field) AppendJSON(dst []byte) []byte {
-	if f.IsArray() {
-		dst = append(dst, '[')
-		for i := range f.list {
-			if i > 0 {
-				dst = append(dst, ',', ' ')
-			}
-			dst = f.list[i].AppendJSON(dst)
-		}
-		return append(dst, ']')
-	}
-	if f.Schema.In == InStruct {
-		dst = append(dst, '{')
-		for i := range f.list {
-			dst = pyjson.AppendKey(dst, f.list[i].Schema.Name, i == 0)
-			dst = f.list[i].AppendJSON(dst)
-		}
-		return append(dst, '}')
+	if f.IsArray() || f.Schema.In == InStruct {
+		return f.appendList(dst, true, (*Field).AppendJSON)
 	}
 	switch f.Schema.In {
 	case InNull:
@@ -313,6 +279,36 @@ func (f *Field) AppendJSON(dst []byte) []byte {
 		return strconv.AppendInt(dst, f.Int(), 10)
 	}
 	return strconv.AppendUint(dst, f.Uint(), 10)
+}
+
+// appendList appends an array as [a, b] or a struct as {name: a, ...}
+// ({"name": a, ...} in JSON), each element written by elem.
+func (f *Field) appendList(dst []byte, json bool, elem func(*Field, []byte) []byte) []byte {
+	array := f.IsArray()
+	if array {
+		dst = append(dst, '[')
+	} else {
+		dst = append(dst, '{')
+	}
+	for i := range f.list {
+		switch {
+		case array && i > 0:
+			dst = append(dst, ',', ' ')
+		case !array && json:
+			dst = pyjson.AppendKey(dst, f.list[i].Schema.Name, i == 0)
+		case !array:
+			if i > 0 {
+				dst = append(dst, ',', ' ')
+			}
+			dst = append(dst, f.list[i].Schema.Name...)
+			dst = append(dst, ':', ' ')
+		}
+		dst = elem(&f.list[i], dst)
+	}
+	if array {
+		return append(dst, ']')
+	}
+	return append(dst, '}')
 }
 
 func appendHex(dst, b []byte) []byte {
