@@ -53,5 +53,8 @@ type unnamed struct {
 	msg string
 }
 
+// Error returns the message without the input's name.
 func (u unnamed) Error() string { return u.msg }
+
+// Unwrap returns the reader's error.
 func (u unnamed) Unwrap() error { return u.err }

@@ -23,6 +23,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"unsafe"
 
 	"github.com/wulog/wulog/logparse/etl/container"
 	"github.com/wulog/wulog/logparse/etl/tracelogging"
@@ -70,6 +71,9 @@ type BufferInfo struct {
 	OnDisk int
 }
 
+// bufferInfoSize is the memory one index entry takes.
+const bufferInfoSize = int64(unsafe.Sizeof(BufferInfo{}))
+
 // Problem is damage the reader skipped: a buffer or record it could not
 // read. Reading goes on after a problem.
 type Problem struct {
@@ -82,6 +86,7 @@ type Problem struct {
 	Err error
 }
 
+// Error describes the problem with the file name and where it is.
 func (p Problem) Error() string {
 	if p.Buffer < 0 {
 		return fmt.Sprintf("%s: offset %d: %v", p.File, p.Offset, p.Err)
@@ -89,6 +94,7 @@ func (p Problem) Error() string {
 	return fmt.Sprintf("%s: buffer %d at offset %d: %v", p.File, p.Buffer, p.Offset, p.Err)
 }
 
+// Unwrap returns Err.
 func (p Problem) Unwrap() error { return p.Err }
 
 // Stats counts what a reader has read so far.
@@ -251,6 +257,10 @@ func (r *Reader) index() {
 			r.problem(len(r.bufs), off, fmt.Errorf("bad buffer header, skipped %d bytes: %v", step, err))
 			off += step
 			continue
+		}
+		if int64(len(r.bufs)+1)*bufferInfoSize > r.maxMemory() {
+			r.problem(len(r.bufs), off, fmt.Errorf("more buffers than the memory bound allows an index for; the rest of the file (%d bytes) is not read", r.size-off))
+			return
 		}
 		onDisk := int64(h.Size)
 		if off+onDisk > r.size {

@@ -570,6 +570,7 @@ func Write(o Options, events ...Event) ([]byte, error) {
 
 type sliceWriter []byte
 
+// Write appends p.
 func (s *sliceWriter) Write(p []byte) (int, error) {
 	*s = append(*s, p...)
 	return len(p), nil

@@ -19,6 +19,7 @@ type UndecodableError struct {
 	Reason string
 }
 
+// Error names the field and the reason.
 func (e *UndecodableError) Error() string {
 	return fmt.Sprintf("tracelogging: field %q is undecodable: %s", e.Field, e.Reason)
 }
