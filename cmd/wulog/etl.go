@@ -237,7 +237,7 @@ func appendEventText(b []byte, e *etl.Event) []byte {
 	b = strconv.AppendUint(b, e.Keyword, 16)
 	b = append(b, " op="...)
 	b = strconv.AppendUint(b, uint64(e.Opcode), 10)
-	if e.IsTraceLogging() {
+	if len(e.Fields) > 0 {
 		b = append(b, ':')
 		for i := range e.Fields {
 			f := &e.Fields[i]

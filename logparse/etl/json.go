@@ -16,8 +16,9 @@ import (
 // task, activity_id, event_header_flags, field_types, payload_len,
 // buffer_index, buffer_processor, record_offset_in_buffer, file_order (when
 // fileOrder > 0) and raw_timestamp. Events that are not TraceLogging have
-// "kind" instead of the provider name, event name and fields; events that
-// are not fully decoded end with "reason".
+// "kind" instead of the provider and event names (and "fields" only when
+// decoded, as for string-only events); events that are not fully decoded
+// end with "reason".
 func AppendJSON(dst []byte, e *Event, fileOrder int) []byte {
 	key := func(k string) { dst = pyjson.AppendKey(dst, k, false) }
 	dst = append(dst, '{')
@@ -55,7 +56,7 @@ func AppendJSON(dst []byte, e *Event, fileOrder int) []byte {
 	dst = strconv.AppendUint(dst, e.Keyword, 10)
 	key("opcode")
 	dst = strconv.AppendUint(dst, uint64(e.Opcode), 10)
-	if tl {
+	if tl || len(e.Fields) > 0 {
 		key("fields")
 		dst = append(dst, '{')
 		for i := range e.Fields {

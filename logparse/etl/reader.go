@@ -576,6 +576,13 @@ func (r *Reader) eventHeader(e *Event, rec *container.Record) {
 			r.decode(e, stringOnlySchema, rec)
 			return
 		}
+		if rec.EventFlags&container.EventFlagTraceMessage != 0 {
+			// A WPP message written through the EVENT_HEADER path.
+			e.Reason = ReasonWPP
+			r.stats.Raw++
+			r.stats.WPP++
+			return
+		}
 		e.Reason = ReasonManifest
 		r.stats.Raw++
 		return

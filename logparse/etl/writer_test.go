@@ -433,3 +433,27 @@ func TestNotETL(t *testing.T) {
 		t.Error("Sniff of a written file = false")
 	}
 }
+
+// TestStringOnlyAndTraceMessageEvents: an EventWriteString event is
+// decoded as one "String" field; an EVENT_HEADER record flagged as a trace
+// message is a WPP event.
+func TestStringOnlyAndTraceMessageEvents(t *testing.T) {
+	p := guid.MustParse("{22222222-2222-2222-2222-222222222222}")
+	data, err := etltest.Write(etltest.Options{},
+		etltest.Event{ProviderID: p, Flags: container.EventFlagStringOnly, Payload: utf16z("plain text"), Time: t0},
+		etltest.Event{ProviderID: p, Flags: container.EventFlagTraceMessage, Payload: []byte{1, 2}, Time: t0.Add(time.Second)},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, got, jsons := readAll(t, data, nil)
+	if len(got) != 3 {
+		t.Fatalf("%d events", len(got))
+	}
+	if !got[1].Decoded || got[1].Schema != nil || got[1].Reason != "" || !strings.Contains(string(jsons[1]), `"fields": {"String": "plain text"}`) {
+		t.Errorf("string-only event: %+v\n%s", got[1], jsons[1])
+	}
+	if got[2].Reason != etl.ReasonWPP || r.Stats().WPP != 1 {
+		t.Errorf("trace message event: %q, stats %+v", got[2].Reason, r.Stats())
+	}
+}

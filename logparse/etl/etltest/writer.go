@@ -91,6 +91,10 @@ type Event struct {
 
 	// Descriptor is the event descriptor (ID, level, keyword, ...).
 	container.Descriptor
+	// Flags are EVENT_HEADER flags to add, such as
+	// container.EventFlagStringOnly (Payload is then UTF-16 text) or
+	// container.EventFlagTraceMessage.
+	Flags container.EventHeaderFlag
 }
 
 // Writer writes an ETL file. Events must be added in time order per
@@ -354,7 +358,7 @@ func (w *Writer) Record(ev *Event) ([]byte, error) {
 	le.PutUint16(rec[0:], uint16(len(rec)))
 	rec[2] = kind
 	rec[3] = 0xC0
-	le.PutUint16(rec[4:], flags)
+	le.PutUint16(rec[4:], flags|uint16(ev.Flags))
 	le.PutUint32(rec[8:], ev.TID)
 	le.PutUint32(rec[12:], ev.PID)
 	le.PutUint64(rec[16:], uint64(w.Raw(ev.Time)))
