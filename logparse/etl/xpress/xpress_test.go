@@ -2,6 +2,7 @@ package xpress_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"math/rand"
 	"strings"
@@ -94,15 +95,23 @@ func FuzzDecompress(f *testing.F) {
 	})
 }
 
+// BenchmarkDecompress decompresses one 64 KiB buffer of a generated
+// Windows Update ETL file, compressed as the test writer does.
 func BenchmarkDecompress(b *testing.B) {
-	in := []byte(strings.Repeat("2024/03/05 06:07:08.1234567 1234  5678  Agent           * START *  Finding updates\r\n", 800))
+	var file bytes.Buffer
+	if _, err := etltest.GenerateWU(&file, 256<<10, etltest.Options{}); err != nil {
+		b.Fatal(err)
+	}
+	buf := file.Bytes()[64<<10 : 128<<10] // the second buffer
+	in := buf[0x48:binary.LittleEndian.Uint32(buf[0x30:])]
 	c := etltest.CompressXpress(in)
 	out := make([]byte, len(in))
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := xpress.Decompress(out, c); err != nil {
-			b.Fatal(err)
+		if n, err := xpress.Decompress(out, c); err != nil || n != len(in) {
+			b.Fatal(n, err)
 		}
 	}
+	b.ReportMetric(float64(len(in))/float64(len(c)), "ratio")
 }
