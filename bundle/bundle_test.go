@@ -58,7 +58,7 @@ func writeETL(t *testing.T, path string, start time.Time, msgs ...string) {
 	for i, m := range msgs {
 		err := w.Add(etltest.Event{Provider: wu.ProviderName, ProviderID: wu.ProviderID, Name: "Misc",
 			Fields: []etltest.Field{etltest.String(wu.InfoField, m)},
-			Time:   start.Add(time.Duration(i+1) * time.Second), PID: 1234, TID: 5678, Level: 4, Keyword: 0x20})
+			Time:   start.Add(time.Duration(i+1) * time.Second), PID: 1234, TID: 5678})
 		if err != nil {
 			t.Fatal(err)
 		}
