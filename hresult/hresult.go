@@ -57,7 +57,11 @@ func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 //     NTSTATUS, see [Code.NTSTATUS];
 //   - 0xC… and 0x4… (the R bit set without N): an NTSTATUS (error or
 //     informational); as an HRESULT such a value is malformed;
-//   - anything else: an HRESULT (0x8… failure, 0x0001…–0x3… success).
+//   - anything else is laid out like an HRESULT (0x8… failure, 0x0001… to
+//     0x3… success) but is also an NTSTATUS warning or success: it reads as
+//     an NTSTATUS when the best known name is one (0x80000005
+//     STATUS_BUFFER_OVERFLOW, 0x80190009 STATUS_COULD_NOT_RESIZE_LOG) and as
+//     an HRESULT otherwise.
 func (c Code) Kind() Kind {
 	v := c.Value
 	switch {
@@ -66,6 +70,9 @@ func (c Code) Kind() Kind {
 	case v&bitN != 0:
 		return KindHRESULT
 	case v&bitR != 0:
+		return KindNTSTATUS
+	}
+	if n := lookup(v); len(n) > 0 && n[0].Kind == KindNTSTATUS {
 		return KindNTSTATUS
 	}
 	return KindHRESULT

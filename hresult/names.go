@@ -1,7 +1,9 @@
 package hresult
 
 import (
+	"cmp"
 	_ "embed"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -65,53 +67,17 @@ func (c Code) Description() string {
 // whose HRESULT form is 0x80070005).
 func Lookup(name string) (Code, Kind, bool) {
 	t := tab()
-	i := sort.Search(len(t.byName), func(i int) bool { return foldCompare(t.byName[i].name, name) >= 0 })
-	found := -1
-	for j := i; j < len(t.byName) && foldCompare(t.byName[j].name, name) == 0; j++ {
-		if t.byName[j].name == name {
-			found = j
-			break
-		}
-		if found < 0 {
-			found = j
+	i, ok := slices.BinarySearchFunc(t.byName, name, func(r nameRef, n string) int { return strings.Compare(r.name, n) })
+	if !ok {
+		// Rare: a name in the wrong case. A linear scan avoids keeping a
+		// second, case-folded index.
+		i = slices.IndexFunc(t.byName, func(r nameRef) bool { return strings.EqualFold(r.name, name) })
+		if i < 0 {
+			return Code{}, KindUnknown, false
 		}
 	}
-	if found < 0 {
-		return Code{}, KindUnknown, false
-	}
-	r := t.byName[found]
+	r := t.byName[i]
 	return Code{r.value}, r.kind, true
-}
-
-// foldCompare compares two ASCII strings ignoring case.
-func foldCompare(a, b string) int {
-	n := len(a)
-	if len(b) < n {
-		n = len(b)
-	}
-	for i := 0; i < n; i++ {
-		x, y := upper(a[i]), upper(b[i])
-		if x != y {
-			if x < y {
-				return -1
-			}
-			return 1
-		}
-	}
-	switch {
-	case len(a) < len(b):
-		return -1
-	case len(a) > len(b):
-		return 1
-	}
-	return 0
-}
-
-func upper(c byte) byte {
-	if 'a' <= c && c <= 'z' {
-		return c - 'a' + 'A'
-	}
-	return c
 }
 
 // source says which header a generated name comes from.
@@ -171,7 +137,7 @@ type table struct {
 	keys   []uint32 // sorted
 	start  []int32  // names[start[i]:start[i+1]] is the group of keys[i]
 	names  []Name
-	byName []nameRef // sorted by foldCompare of name
+	byName []nameRef // sorted by name
 
 	// Problems found while merging the embedded files; tests report them.
 	problems []string
@@ -191,7 +157,7 @@ var (
 )
 
 func tab() *table {
-	tableOnce.Do(func() { theTable = buildTable(genNames[:], extraTSV, descriptionsTSV) })
+	tableOnce.Do(func() { theTable = buildTable(genNames[:], genByName[:], extraTSV, descriptionsTSV) })
 	return theTable
 }
 
@@ -238,7 +204,9 @@ func win32Prefix(g []Name) []Name {
 
 // buildTable merges the generated names, the hand-kept rows and the
 // descriptions, and groups and ranks them.
-func buildTable(gen []genName, extra, descriptions string) *table {
+//
+// byName lists the indices of gen in name order.
+func buildTable(gen []genName, byName []uint16, extra, descriptions string) *table {
 	t := &table{}
 	entries := make([]Name, 0, len(gen)+128)
 	index := make(map[string]int, len(gen)+128)
@@ -286,32 +254,45 @@ func buildTable(gen []genName, extra, descriptions string) *table {
 		}
 	}
 
-	// Group by value, keeping the input order inside a value.
-	sort.SliceStable(entries, func(i, j int) bool { return entries[i].Value < entries[j].Value })
-
-	t.byName = make([]nameRef, len(entries))
-	for i, e := range entries {
-		t.byName[i] = nameRef{e.Name, e.Value, e.Kind}
+	// Group by value, keeping the input order inside a value. The
+	// generated rows are already sorted; sorting indices keeps it cheap.
+	order := make([]int32, len(entries))
+	for i := range order {
+		order[i] = int32(i)
 	}
-	sort.Slice(t.byName, func(i, j int) bool {
-		if c := foldCompare(t.byName[i].name, t.byName[j].name); c != 0 {
-			return c < 0
+	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(entries[a].Value, entries[b].Value) })
+
+	// The generated names come in name order (genByName); merge the few
+	// hand-kept ones in.
+	added := make([]nameRef, 0, len(entries)-len(gen))
+	for _, e := range entries[len(gen):] {
+		added = append(added, nameRef{e.Name, e.Value, e.Kind})
+	}
+	slices.SortFunc(added, func(a, b nameRef) int { return strings.Compare(a.name, b.name) })
+	t.byName = make([]nameRef, 0, len(entries))
+	for _, gi := range byName {
+		e := &entries[gi]
+		for len(added) > 0 && added[0].name < e.Name {
+			t.byName = append(t.byName, added[0])
+			added = added[1:]
 		}
-		return t.byName[i].name < t.byName[j].name
-	})
+		t.byName = append(t.byName, nameRef{e.Name, e.Value, e.Kind})
+	}
+	t.byName = append(t.byName, added...)
 
 	// Direct groups, and combined groups for 0x8007xxxx values that have
 	// names of their own and whose low word has Win32 names.
 	type span struct{ lo, hi int }
-	direct := make(map[uint32]span)
+	direct := make(map[uint32]span, len(entries))
 	var keys []uint32
-	for lo := 0; lo < len(entries); {
+	for lo := 0; lo < len(order); {
+		v := entries[order[lo]].Value
 		hi := lo + 1
-		for hi < len(entries) && entries[hi].Value == entries[lo].Value {
+		for hi < len(order) && entries[order[hi]].Value == v {
 			hi++
 		}
-		direct[entries[lo].Value] = span{lo, hi}
-		keys = append(keys, entries[lo].Value)
+		direct[v] = span{lo, hi}
+		keys = append(keys, v)
 		lo = hi
 	}
 	t.keys = keys
@@ -320,17 +301,22 @@ func buildTable(gen []genName, extra, descriptions string) *table {
 	var cand []Name
 	for _, k := range keys {
 		s := direct[k]
-		cand = append(cand[:0], entries[s.lo:s.hi]...)
+		cand = cand[:0]
+		for _, i := range order[s.lo:s.hi] {
+			cand = append(cand, entries[i])
+		}
 		if k>>16 == win32>>16 {
 			if w, ok := direct[k&0xFFFF]; ok {
-				for _, e := range entries[w.lo:w.hi] {
-					if e.Kind == KindWin32 {
-						cand = append(cand, e)
+				for _, i := range order[w.lo:w.hi] {
+					if entries[i].Kind == KindWin32 {
+						cand = append(cand, entries[i])
 					}
 				}
 			}
 		}
-		sort.SliceStable(cand, func(i, j int) bool { return less(k, &cand[i], &cand[j]) })
+		if len(cand) > 1 {
+			slices.SortStableFunc(cand, func(a, b Name) int { return rank(k, &a, &b) })
+		}
 		t.start = append(t.start, int32(len(t.names)))
 		t.names = append(t.names, cand...)
 	}
@@ -338,15 +324,14 @@ func buildTable(gen []genName, extra, descriptions string) *table {
 	return t
 }
 
-// less ranks two candidate names of key for the Windows Update context.
-func less(key uint32, a, b *Name) bool {
-	if ca, cb := class(key, a), class(key, b); ca != cb {
-		return ca < cb
+// rank orders two candidate names of key for the Windows Update context:
+// first by number space (class), then by preference; equal names keep the
+// source order.
+func rank(key uint32, a, b *Name) int {
+	if c := cmp.Compare(class(key, a), class(key, b)); c != 0 {
+		return c
 	}
-	if pa, pb := prefer(a), prefer(b); pa != pb {
-		return pa < pb
-	}
-	return false // keep source order
+	return cmp.Compare(prefer(a), prefer(b))
 }
 
 // class orders the number spaces for a key: the reading that fits the

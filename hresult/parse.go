@@ -49,8 +49,8 @@ type Parsed struct {
 	// Form is the spelling of the number (or FormName).
 	Form Form
 	// Ambiguous is set when the input can be read in more than one way:
-	// a bare decimal number up to 65535 is read as a Win32 code but could
-	// be meant as hex; see [Parsed.HexReading].
+	// a bare decimal number from 10 to 65535 is read as a Win32 code but
+	// could be meant as hex; see [Parsed.HexReading].
 	Ambiguous bool
 	// Extend is the Windows Setup extend code of a "result - extend" pair;
 	// HasExtend says whether there was one.
@@ -249,7 +249,9 @@ func (p *Parsed) primary(in, tok string) error {
 	switch {
 	case reason == "" && form != 0:
 		p.Value, p.Form = v, form
-		p.Ambiguous = form == FormWin32
+		// A decimal up to 65535 could be meant as hex, unless both readings
+		// give the same value (0 to 9).
+		p.Ambiguous = form == FormWin32 && v >= 10
 		return nil
 	case reason != "":
 		return &ParseError{in, reason}
@@ -270,7 +272,9 @@ func (p *Parsed) primary(in, tok string) error {
 // token is not a number at all (a name).
 func number(tok string) (v uint32, form Form, reason string) {
 	switch {
-	case len(tok) > 2 && tok[0] == '0' && (tok[1] == 'x' || tok[1] == 'X'):
+	case tok == "":
+		return 0, 0, "missing number"
+	case len(tok) >= 2 && tok[0] == '0' && (tok[1] == 'x' || tok[1] == 'X'):
 		v, ok := hexDigits(tok[2:])
 		if !ok {
 			return 0, 0, hexReason(tok[2:])
