@@ -109,7 +109,19 @@ func writeFactsText(w io.Writer, f *diagnose.Facts) error {
 			}
 		}
 	})
-	slices.SortFunc(paths, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	// By key, then value name, ignoring case as the registry does.
+	split := func(p string) (string, string) {
+		i := strings.LastIndexByte(p, '\\')
+		return strings.ToLower(p[:i]), strings.ToLower(p[i+1:])
+	}
+	slices.SortFunc(paths, func(a, b string) int {
+		ka, va := split(a)
+		kb, vb := split(b)
+		if c := strings.Compare(ka, kb); c != 0 {
+			return c
+		}
+		return strings.Compare(va, vb)
+	})
 	key := ""
 	for _, p := range paths {
 		i := strings.LastIndexByte(p, '\\')
