@@ -111,8 +111,8 @@ func writeFactsText(w io.Writer, f *diagnose.Facts) error {
 	})
 	// By key, then value name, ignoring case as the registry does.
 	split := func(p string) (string, string) {
-		i := strings.LastIndexByte(p, '\\')
-		return strings.ToLower(p[:i]), strings.ToLower(p[i+1:])
+		i := max(strings.LastIndexByte(p, '\\'), 0)
+		return strings.ToLower(p[:i]), strings.ToLower(p[i:])
 	}
 	slices.SortFunc(paths, func(a, b string) int {
 		ka, va := split(a)
@@ -124,12 +124,12 @@ func writeFactsText(w io.Writer, f *diagnose.Facts) error {
 	})
 	key := ""
 	for _, p := range paths {
-		i := strings.LastIndexByte(p, '\\')
+		i := max(strings.LastIndexByte(p, '\\'), 0)
 		if k := p[:i]; k != key {
 			key = k
 			fmt.Fprintf(bw, "  %s\n", k)
 		}
-		fmt.Fprintf(bw, "    %-34s %s\n", p[i+1:], regText(p, f.Registry[p], now))
+		fmt.Fprintf(bw, "    %-34s %s\n", strings.TrimPrefix(p[i:], `\`), regText(p, f.Registry[p], now))
 	}
 
 	fmt.Fprintf(bw, "\nKey security\n")
