@@ -24,6 +24,8 @@ const (
 	maxOps = 8
 	// maxOpText caps the length of a normalized operation.
 	maxOpText = 96
+	// maxRaw caps the message prefix remembered to recognize repeats.
+	maxRaw = 256
 	// maxText caps the length of a sampled message.
 	maxText = 2048
 	// maxObserved caps distinct versions, proxies and similar values.
@@ -120,6 +122,8 @@ type FailureChain struct {
 	order    int
 	last     Line
 	lastText []byte
+	lastRaw  []byte
+	lastOp   int
 }
 
 // OnlyOps reports whether every occurrence of the chain is one of the
@@ -256,14 +260,12 @@ type Evidence struct {
 	// First and Last are the earliest and latest record times.
 	First time.Time `json:"first,omitzero"`
 	Last  time.Time `json:"last,omitzero"`
-	// LastLine is the last record, the time reference for staleness.
-	LastLine Line `json:"last_line"`
 	// ZoneKnown is false when times are wall clock with no zone
 	// (Get-WindowsUpdateLog text): ages compared with UTC facts are then
 	// uncertain by up to 14 hours.
 	ZoneKnown bool `json:"zone_known"`
 	// Formats counts records by format.
-	Formats map[logparse.Format]int64 `json:"-"`
+	Formats [logparse.NumFormats]int64 `json:"-"`
 
 	// Chains are the failure chains in order of first occurrence.
 	Chains []*FailureChain `json:"chains"`
@@ -295,7 +297,12 @@ type Evidence struct {
 	threads  map[uint64]*threadState
 	hosts    map[string]string
 	prevTime time.Time
-	lastText []byte
+	prevN    int64
+	prevFile string
+	prevLine int64
+	prevComp string
+	firstN   int64
+	lastN    int64
 	zone     string
 	zoneNew  string
 	finished bool
@@ -326,7 +333,6 @@ type openOp struct {
 func NewEvidence() *Evidence {
 	return &Evidence{
 		MaxChains: DefaultMaxChains,
-		Formats:   make(map[logparse.Format]int64),
 		Codes:     make(map[uint32]*CodeStat),
 		chainIdx:  make(map[chainKey]*FailureChain),
 		threads:   make(map[uint64]*threadState),
@@ -350,7 +356,9 @@ func (e *Evidence) Add(r *logparse.Record) {
 		e.addFile(r.File)
 	}
 	e.Records++
-	e.Formats[r.Format]++
+	if int(r.Format) < len(e.Formats) {
+		e.Formats[r.Format]++
+	}
 	if !r.Time.IsZero() {
 		e.clock(r)
 	}
@@ -361,13 +369,23 @@ func (e *Evidence) Add(r *logparse.Record) {
 	switch r.Component {
 	case "Agent":
 		e.agentLine(r, msg)
-	case "Misc", "WebServices", "PT", "DownloadManager", "SLS":
-		e.proxyLine(r, msg)
+	case "Misc", "PT":
+		if r.Marker == logparse.MarkerWarning {
+			e.proxyList(r, msg)
+		}
+	case "WebServices":
+		e.webServicesLine(r, msg)
 	case "Report", "Setup":
 		e.versionLine(r, msg)
+	case "DownloadManager":
+		e.downloadLine(r, msg)
+	case "UDP", "Deployment":
+		if bytes.HasPrefix(msg, bDeploymentJob) {
+			e.installLine(r, msg)
+		}
 	}
-	if r.Marker == logparse.MarkerStart || r.Marker == logparse.MarkerEnd || r.Marker == logparse.MarkerWarning ||
-		r.Component == "UDP" || r.Component == "Deployment" || r.Component == "DownloadManager" {
+	switch r.Marker {
+	case logparse.MarkerStart, logparse.MarkerEnd, logparse.MarkerWarning:
 		e.outcome(r, msg)
 	}
 	if len(r.Codes) > 0 {
@@ -395,11 +413,12 @@ func lineOf(r *logparse.Record) Line {
 // clock tracks first/last times and steps back in time.
 func (e *Evidence) clock(r *logparse.Record) {
 	t := r.Time
-	if e.First.IsZero() || t.Before(e.First) {
-		e.First = t
+	tn := t.UnixNano()
+	if e.First.IsZero() || tn < e.firstN {
+		e.First, e.firstN = t, tn
 	}
-	if t.After(e.Last) || e.Last.IsZero() {
-		e.Last = t
+	if e.Last.IsZero() || tn > e.lastN {
+		e.Last, e.lastN = t, tn
 	}
 	if r.Format == logparse.Legacy && r.Component == "Misc" {
 		e.legacyZone(r.Message)
@@ -410,8 +429,8 @@ func (e *Evidence) clock(r *logparse.Record) {
 		e.prevTime = time.Time{}
 	}
 	e.ZoneKnown = r.ZoneKnown
-	if prev := e.prevTime; !prev.IsZero() {
-		d := t.Sub(prev)
+	if !e.prevTime.IsZero() {
+		d := time.Duration(tn - e.prevN)
 		if d < -30*time.Second && isRoundingArtefact(d, t) {
 			e.ClockArtefacts++
 			return // the artefact record is out of line: keep the previous time
@@ -419,19 +438,14 @@ func (e *Evidence) clock(r *logparse.Record) {
 		if d <= -JumpThreshold {
 			e.ClockJumpCount++
 			if len(e.ClockJumps) < maxJumps {
-				before := e.LastLine
-				before.Text = string(e.lastText)
-				j := ClockJump{From: prev, To: t, Line: lineOf(r), Before: before, ZoneChange: e.zoneNew}
-				e.ClockJumps = append(e.ClockJumps, j)
+				before := Line{File: e.prevFile, Line: e.prevLine, Time: e.prevTime, Component: e.prevComp}
+				e.ClockJumps = append(e.ClockJumps, ClockJump{From: e.prevTime, To: t, Line: lineOf(r), Before: before, ZoneChange: e.zoneNew})
 			}
 		}
 	}
 	e.zoneNew = ""
-	e.prevTime = t
-	// Keep the last record: it is the time reference, and the "before" of
-	// a jump.
-	e.LastLine = Line{File: r.File, Line: r.Line, Time: t, Component: r.Component}
-	e.lastText = append(e.lastText[:0], r.Message[:min(len(r.Message), maxText)]...)
+	e.prevTime, e.prevN = t, tn
+	e.prevFile, e.prevLine, e.prevComp = r.File, r.Line, r.Component
 }
 
 // isRoundingArtefact reports whether a step back of d to t is the
@@ -605,20 +619,18 @@ var (
 )
 
 func (e *Evidence) agentLine(r *logparse.Record, msg []byte) {
-	if i := bytes.Index(msg, bClientVersion); i >= 0 {
-		e.AgentVersions = observe(e.AgentVersions, msg[i+len(bClientVersion):], r)
-		return
-	}
-	if i := bytes.Index(msg, bWSUSServer); i >= 0 {
-		v := bytes.TrimSpace(msg[i+len(bWSUSServer):])
+	m := bytes.TrimLeft(msg, " *")
+	switch {
+	case bytes.HasPrefix(m, bClientVersion):
+		e.AgentVersions = observe(e.AgentVersions, m[len(bClientVersion):], r)
+	case bytes.HasPrefix(m, bWSUSServer):
+		v := bytes.TrimSpace(m[len(bWSUSServer):])
 		e.Server = UpdateServer{Seen: true, Line: lineOf(r)}
 		if len(v) > 0 && !bytes.EqualFold(v, []byte("(null)")) && !bytes.EqualFold(v, []byte("<NULL>")) {
 			e.Server.WSUS = string(v)
 		}
-		return
-	}
-	if i := bytes.Index(msg, bAccessType); i >= 0 {
-		e.Proxies = observe(e.Proxies, msg[i+len(bAccessType):], r)
+	case bytes.HasPrefix(m, bAccessType):
+		e.Proxies = observe(e.Proxies, m[len(bAccessType):], r)
 	}
 }
 
@@ -634,34 +646,79 @@ func (e *Evidence) versionLine(r *logparse.Record, msg []byte) {
 	}
 }
 
-var proxyErrorPhrases = [][]byte{
-	[]byte("proxy cannot be reached"),
-	[]byte("proxy or proxy authentication error"),
-	[]byte("system proxy options exhausted"),
-	[]byte("Proxy authentication required"),
-}
+var (
+	bWSError        = []byte("WS error:")
+	bProxyBehavior  = []byte("Proxy Behavior:")
+	bExhausted      = []byte("exhausted")
+	bRoxy           = []byte("roxy")
+	bDOJob          = []byte("DO job ")
+	bDeploymentJob  = []byte("Deployment job Id")
+	bDownloadFailed = []byte("download")
+)
 
-func (e *Evidence) proxyLine(r *logparse.Record, msg []byte) {
-	if i := bytes.Index(msg, bProxyList); i >= 0 {
-		v := msg[i+len(bProxyList):]
-		if j := bytes.IndexByte(v, '>'); j >= 0 {
-			v = v[:j]
-		}
-		if bytes.Equal(v, []byte("(null)")) {
-			v = []byte("direct (no proxy)")
-		}
-		e.Proxies = observe(e.Proxies, v, r)
+// proxyList notes the proxy of a legacy "SendRequest failed ... Proxy List
+// used: <...>" warning.
+func (e *Evidence) proxyList(r *logparse.Record, msg []byte) {
+	i := bytes.Index(msg, bProxyList)
+	if i < 0 {
 		return
 	}
-	if bytes.Contains(msg, []byte("roxy")) {
-		for _, p := range proxyErrorPhrases {
-			if bytes.Contains(msg, p) {
-				if e.ProxyErrors == 0 {
-					e.FirstProxyError = lineOf(r)
-				}
-				e.ProxyErrors++
-				return
-			}
+	v := msg[i+len(bProxyList):]
+	if j := bytes.IndexByte(v, '>'); j >= 0 {
+		v = v[:j]
+	}
+	if bytes.Equal(v, []byte("(null)")) {
+		v = []byte("direct (no proxy)")
+	}
+	e.Proxies = observe(e.Proxies, v, r)
+}
+
+// webServicesLine counts proxy errors: "WS error: The given proxy cannot
+// be reached." (in the system's language: any "WS error:" that names the
+// proxy) and "Proxy Behavior: 2, system proxy options exhausted".
+func (e *Evidence) webServicesLine(r *logparse.Record, msg []byte) {
+	switch {
+	case bytes.HasPrefix(msg, bWSError) && bytes.Contains(msg, bRoxy):
+	case bytes.HasPrefix(msg, bProxyBehavior) && bytes.Contains(msg, bExhausted):
+	default:
+		return
+	}
+	e.proxyError(r)
+}
+
+func (e *Evidence) proxyError(r *logparse.Record) {
+	if e.ProxyErrors == 0 {
+		e.FirstProxyError = lineOf(r)
+	}
+	e.ProxyErrors++
+}
+
+// downloadLine recognizes download outcomes ("DO job {...} completed
+// successfully", "Error occurred while downloading update", "Background
+// download of UpdateId = ..., failed due to proxy ...").
+func (e *Evidence) downloadLine(r *logparse.Record, msg []byte) {
+	switch {
+	case r.Marker == logparse.MarkerFailed && bytes.Contains(msg, bDownloadFailed):
+		if !bytes.Contains(msg, bDownloadError) && !bytes.Contains(msg, bBackgroundFailed) {
+			return
+		}
+		if bytes.Contains(msg, bRoxy) {
+			e.proxyError(r)
+		}
+		if c, ok := firstFailure(r); ok {
+			e.record(Download, c, "", r)
+		}
+	case bytes.HasPrefix(msg, bDOJob) && bytes.Contains(msg, bDOCompleted):
+		e.record(Download, 0, "", r)
+	}
+}
+
+// installLine recognizes "Deployment job Id ... : Ending Installing
+// updates, CallerId = ..., Exit code = 0x...".
+func (e *Evidence) installLine(r *logparse.Record, msg []byte) {
+	if bytes.Contains(msg, bEndingInstalling) {
+		if c, ok := exitCode(r, msg); ok {
+			e.record(Install, c, callerOf(msg), r)
 		}
 	}
 }
@@ -792,18 +849,6 @@ func (e *Evidence) outcome(r *logparse.Record, msg []byte) {
 			}
 		}
 		return
-	}
-	switch {
-	case bytes.Contains(msg, bEndingInstalling):
-		if c, ok := exitCode(r, msg); ok {
-			e.record(Install, c, callerOf(msg), r)
-		}
-	case r.Component == "DownloadManager" && bytes.Contains(msg, bDOCompleted):
-		e.record(Download, 0, "", r)
-	case r.Component == "DownloadManager" && (bytes.Contains(msg, bDownloadError) || bytes.Contains(msg, bBackgroundFailed)):
-		if c, ok := firstFailure(r); ok {
-			e.record(Download, c, "", r)
-		}
 	}
 }
 
@@ -941,18 +986,36 @@ func (e *Evidence) chain(k chainKey, r *logparse.Record, msg []byte) {
 	if bytes.Contains(msg, bWillRetry) || bytes.Contains(msg, bRetrying) {
 		c.Retries++
 	}
+	// Storms repeat the same message: skip normalizing it again.
+	raw := msg[:min(len(msg), maxRaw)]
+	if c.lastRaw != nil && bytes.Equal(c.lastRaw, raw) {
+		c.countOp(c.lastOp)
+		return
+	}
+	c.lastRaw = append(c.lastRaw[:0], raw...)
 	e.opBuf = normalizeOp(e.opBuf[:0], msg)
+	c.lastOp = -1
 	for i := range c.Ops {
 		if c.Ops[i].Text == string(e.opBuf) {
-			c.Ops[i].Count++
-			return
+			c.lastOp = i
+			break
 		}
 	}
-	if len(c.Ops) < maxOps {
-		c.Ops = append(c.Ops, Op{Text: string(e.opBuf), Count: 1})
-	} else {
-		c.OpsOverflow++
+	if c.lastOp < 0 && len(c.Ops) < maxOps {
+		c.Ops = append(c.Ops, Op{Text: string(e.opBuf)})
+		c.lastOp = len(c.Ops) - 1
 	}
+	c.countOp(c.lastOp)
+}
+
+// countOp counts an occurrence of operation i, or of an operation beyond
+// the cap when i < 0.
+func (c *FailureChain) countOp(i int) {
+	if i < 0 {
+		c.OpsOverflow++
+		return
+	}
+	c.Ops[i].Count++
 }
 
 // normalizeOp appends to dst the message without its marker and code
@@ -1012,10 +1075,8 @@ func (e *Evidence) Finish() {
 			c.Samples = append(c.Samples, l)
 			c.lastText = nil
 		}
+		c.lastRaw = nil
 		sort.SliceStable(c.Ops, func(i, j int) bool { return c.Ops[i].Count > c.Ops[j].Count })
-	}
-	if e.LastLine.Line > 0 {
-		e.LastLine.Text = string(e.lastText)
 	}
 	e.threads = nil
 	e.hosts = nil

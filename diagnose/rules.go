@@ -132,10 +132,13 @@ func wsusHost(ev *Evidence) string {
 	return string(hostOf([]byte(ev.Server.WSUS)))
 }
 
-// verdictOf reads a cause rule's verdict from the pass.
+func (v Verdict) verdict() Verdict { return v }
+
+// verdictOf reads a cause rule's verdict from the pass: a Verdict or a
+// result that embeds one.
 func verdictOf(p *Pass, r *Rule) Verdict {
-	if v, ok := p.ResultOf[r].(Verdict); ok {
-		return v
+	if v, ok := p.ResultOf[r].(interface{ verdict() Verdict }); ok {
+		return v.verdict()
 	}
 	return Verdict{Cause: r.Title}
 }

@@ -352,6 +352,7 @@ third-party root list from auto update cab ...").`,
 				f.Evidence = append(f.Evidence, Citation{Source: p.source(p.Facts.HostsFile.Source) + " (hosts)", Line: int64(e.line), Fact: "hosts file", Text: e.text})
 			}
 			v.Why = "the hosts file maps ctldl.windowsupdate.com to " + hosts[0].addr
+			f.Explains = append(f.Explains, "WU1043")
 		case stale.State >= CauseSuspected && acl.State == CauseRuledOut && pol.State == CauseRuledOut && svc.State != CauseConfirmed:
 			v.State, f.Confidence = CauseSuspected, Suspected
 			v.Why = "the CTLs are stale although CryptSvc may write the key and no policy stops the updater: the download itself fails"

@@ -585,7 +585,7 @@ the log. An error.`,
 			return v, nil
 		}
 		host := endpointHost(url)
-		f := Finding{Severity: Error, RootCause: true, Explains: []string{"WU1000"}}
+		f := Finding{Severity: Error, RootCause: true, Explains: []string{"WU1000", "WU1022"}}
 		var logChains []*FailureChain
 		for _, c := range tlsSymptom(p.Evidence) {
 			if c.Endpoint == host {
