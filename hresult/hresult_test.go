@@ -69,6 +69,8 @@ func TestDecode(t *testing.T) {
 		{1, "ERROR_INVALID_FUNCTION", []string{"S_FALSE", "STATUS_WAIT_1"}, KindWin32, true, 0, "", 1, 0},
 		// HRESULT_FROM_SETUPAPI: 0xE0000228 is 0x800F0228.
 		{0xE0000228, "SPAPI_E_NO_COMPAT_DRIVERS", nil, KindNTSTATUS, true, 0, "", -1, 0},
+		// HRESULT_FROM_WIN32 never produces a zero low word.
+		{0x80070000, "", nil, KindHRESULT, true, 7, "FACILITY_WIN32", 0, 0},
 		// No source defines it (hresult-sources.md §4.7): layout only.
 		{0x8024408F, "", nil, KindHRESULT, true, 36, "FACILITY_WINDOWSUPDATE", -1, 0},
 	}
@@ -261,6 +263,9 @@ func TestParse(t *testing.T) {
 		{"Result = 0xC1800104[gle=0x00000002]", 0xC1800104, FormHex, false, -1, 2},
 		{"[gle=0xd0000034]", 0xD0000034, FormHex, false, -1, -1},
 		{"0x80070005 [gle=0xd0000034]", 0x80070005, FormHex, false, -1, 0xD0000034},
+		{"[HRESULT = 0x80240438 - Unknown Error]", 0x80240438, FormHex, false, -1, -1},
+		{"80200056", 0x80200056, FormBareHex, false, -1, -1},
+		{"(0x80070005)", 0x80070005, FormHex, false, -1, -1},
 	}
 	for _, tt := range tests {
 		p, err := Parse(tt.in)

@@ -180,6 +180,9 @@ func lookup(v uint32) []Name {
 	case v < 0x10000:
 		return nil
 	case v>>16 == win32>>16, v>>16 == ntw32>>16, v>>16 == (ntw32|bitN)>>16:
+		if v&0xFFFF == 0 {
+			return nil // HRESULT_FROM_WIN32(0) is 0, never 0x80070000
+		}
 		g, _ := t.group(v & 0xFFFF)
 		return win32Prefix(g)
 	case v&bitN != 0:

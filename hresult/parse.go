@@ -41,7 +41,8 @@ func (f Form) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
 
 // Parsed is a code read by [Parse], with how it was written. It embeds the
 // [Code], so p.Name(), p.Names(), p.IsFailure() and the layout methods work
-// on it directly.
+// on it directly (including MarshalText: encoded as text or JSON, a Parsed
+// is its code, "0x80072F8F").
 type Parsed struct {
 	Code
 	// Input is the text that was parsed, without surrounding space.
