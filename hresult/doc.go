@@ -31,8 +31,10 @@
 // repository root for the licences.
 //
 // Codes that no header has (CBS_E_*, Windows Setup MOSETUP_E_* and 0xC19…,
-// USO_E_*, Delivery Optimization DO_E_*) are kept by hand in extra.tsv, one
-// row per code with the URL of the page that documents it. Descriptions are
+// USO_E_*, Delivery Optimization DO_E_*), WMI WBEM_E_* (an enum the
+// generator does not read) and the WinHTTP codes newer than winapi 0.3.9 are
+// kept by hand in extra.tsv, one row per code with the URL of the page that
+// documents it. Descriptions are
 // written for this project in its own words and kept in descriptions.tsv
 // (no Microsoft or Wine message text is used); for codes that point at
 // certificates, the clock or the network they say what to check. Both files
