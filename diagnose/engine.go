@@ -91,7 +91,7 @@ func Reference(ev *Evidence, facts *Facts, opts Options) (now time.Time, slack t
 		if ev.ZoneKnown {
 			return ev.Last.UTC(), 0, "last log record"
 		}
-		return ev.Last, ZoneSlack, "last log record (local time, zone unknown)"
+		return ev.Last, ZoneSlack, "last log record; local time, zone unknown"
 	case facts != nil && !facts.CollectedAt.IsZero():
 		return facts.CollectedAt.UTC(), 0, "facts collection time"
 	}

@@ -18,8 +18,8 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	if len(r.Inputs) > 1 {
 		fmt.Fprintln(bw)
 		fmt.Fprintf(bw, "## Summary of %d inputs\n\n", len(r.Inputs))
-		fmt.Fprintln(bw, "| Rule | Severity | Inputs | Root cause | Where |")
-		fmt.Fprintln(bw, "|---|---|---|---|---|")
+		fmt.Fprintln(bw, "| Rule | Severity | Confidence | Inputs | Root cause | Where |")
+		fmt.Fprintln(bw, "|---|---|---|---|---|---|")
 		for _, row := range r.Summary() {
 			rule, sev := "-", "-"
 			if row.Rule != "" {
@@ -29,7 +29,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 			for _, i := range row.Inputs {
 				names = append(names, r.Inputs[i].Label())
 			}
-			fmt.Fprintf(bw, "| %s | %s | %d | %s | %s |\n", rule, sev, len(row.Inputs), mdCell(row.Title), mdCell(strings.Join(names, ", ")))
+			fmt.Fprintf(bw, "| %s | %s | %s | %d | %s | %s |\n", rule, sev, row.confidence(), len(row.Inputs), mdCell(row.Title), mdCell(strings.Join(names, ", ")))
 		}
 	}
 	for i := range r.Inputs {
@@ -97,7 +97,7 @@ func writeMarkdownFinding(w *bufio.Writer, f *diagnose.Finding) {
 			if c.IsFact() {
 				text = c.Fact + " = " + c.Text
 			}
-			fmt.Fprintf(w, "| %s | %s | `%s` |\n", mdCell(src), line, strings.ReplaceAll(mdCell(text), "`", "'"))
+			fmt.Fprintf(w, "| %s | %s | %s |\n", mdCell(src), line, mdCell(text))
 		}
 	}
 	if len(f.Confirm) > 0 {

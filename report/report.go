@@ -163,3 +163,17 @@ func ruleTitle(f diagnose.Finding) string {
 	}
 	return f.Title
 }
+
+// confidence describes how the root cause of a row is established:
+// "confirmed", "suspected", or "2 confirmed, 1 suspected".
+func (row SummaryRow) confidence() string {
+	switch {
+	case row.Rule == "":
+		return "-"
+	case row.Suspected == 0:
+		return "confirmed"
+	case row.Confirmed == 0:
+		return "suspected"
+	}
+	return fmt.Sprintf("%d confirmed, %d suspected", row.Confirmed, row.Suspected)
+}

@@ -293,22 +293,19 @@ func shellName(s string) string {
 func writeTextSummary(w *bufio.Writer, r *Report, st style) {
 	fmt.Fprintln(w, st.head(fmt.Sprintf("Summary of %d inputs: shared root causes", len(r.Inputs))))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  RULE\tSEVERITY\tINPUTS\tROOT CAUSE\tWHERE")
+	fmt.Fprintln(tw, "  RULE\tSEVERITY\tCONFIDENCE\tINPUTS\tROOT CAUSE\tWHERE")
 	for _, row := range r.Summary() {
 		rule, sev := row.Rule, "-"
 		if rule == "" {
 			rule = "-"
 		} else {
 			sev = row.Severity.String()
-			if row.Suspected > 0 {
-				sev += fmt.Sprintf(" (%d suspected)", row.Suspected)
-			}
 		}
 		var names []string
 		for _, i := range row.Inputs {
 			names = append(names, r.Inputs[i].Label())
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\n", rule, sev, len(row.Inputs), row.Title, strings.Join(names, ", "))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%s\t%s\n", rule, sev, row.confidence(), len(row.Inputs), row.Title, strings.Join(names, ", "))
 	}
 	var failed []string
 	for _, in := range r.Inputs {
@@ -317,7 +314,7 @@ func writeTextSummary(w *bufio.Writer, r *Report, st style) {
 		}
 	}
 	if len(failed) > 0 {
-		fmt.Fprintf(tw, "  -\terror\t%d\tinput could not be analysed\t%s\n", len(failed), strings.Join(failed, ", "))
+		fmt.Fprintf(tw, "  -\terror\t-\t%d\tinput could not be analysed\t%s\n", len(failed), strings.Join(failed, ", "))
 	}
 	tw.Flush()
 }

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,7 +32,7 @@ import (
 
 // AnalyzeCmd names the root cause of Windows Update failures.
 type AnalyzeCmd struct {
-	Paths []string `arg:"" optional:"" name:"path" help:"Windows Update logs: files, directories (searched for WindowsUpdate*.log; the logs of one folder are one machine), .gz and .zip archives, bundles made by 'wulog collect', or - for standard input."`
+	Paths []string `arg:"" optional:"" name:"path" help:"Windows Update logs: files, directories (searched for WindowsUpdate*.log), .gz and .zip archives, bundles made by 'wulog collect', or - for standard input."`
 
 	Sample       bool   `help:"Analyse the embedded seed case: a WindowsUpdate.log with 0x80072F8F at slscr.update.microsoft.com and the snapshot of facts that explains it."`
 	Facts        string `help:"Snapshot of the machine's facts (wulog.snapshot/v1 JSON, see docs/snapshot.md)." placeholder:"SNAPSHOT.json" type:"existingfile"`
@@ -50,8 +50,7 @@ type AnalyzeCmd struct {
 	Progress  string `help:"Progress bar on stderr: auto (when stderr is a terminal and the inputs are large), always or never." enum:"auto,always,never" default:"auto"`
 }
 
-// analyzeJob is one report: the logs of one machine (a file, a folder of
-// logs, a bundle) or its facts alone.
+// analyzeJob is one report: a log, a bundle, or facts alone.
 type analyzeJob struct {
 	name   string
 	inputs []input.Input
@@ -140,9 +139,7 @@ func (c *AnalyzeCmd) Run(g *Globals) error {
 	for _, in := range rep.Inputs {
 		if in.Err != nil {
 			failed++
-			if c.Format != "text" {
-				fmt.Fprintf(g.Stderr, "wulog: %v\n", in.Err)
-			}
+			fmt.Fprintf(g.Stderr, "wulog: %v\n", in.Err)
 		}
 	}
 	if failed > 0 {
@@ -204,57 +201,78 @@ func (o *onceFacts) Facts(ctx context.Context) (*diagnose.Facts, error) {
 	return o.facts, o.err
 }
 
-// jobs turns the paths into analysis jobs: one per bundle, per file named,
-// per folder of logs found in a directory or zip archive, and one for
-// standard input.
+// jobs turns the paths into analysis jobs: one per bundle (its log and
+// its facts), one per folder of .etl files (a trace split in time), and
+// one per text log, whether named, found in a directory or a zip archive,
+// or read from standard input.
 func (c *AnalyzeCmd) jobs(g *Globals) ([]analyzeJob, []error) {
 	if c.Sample {
 		return []analyzeJob{{name: sample.LogName, sample: true, size: int64(len(sample.Log()))}}, nil
 	}
 	var jobs []analyzeJob
 	var errs []error
+	bundles := map[string]bool{}
+	// isBundle adds a bundle job for a zip that is a wulog bundle, once.
+	isBundle := func(zipPath string) bool {
+		if done, seen := bundles[zipPath]; seen {
+			return done
+		}
+		b, err := bundle.Open(zipPath)
+		switch {
+		case err == nil:
+			b.Close()
+			jobs = append(jobs, analyzeJob{name: zipPath, bundle: zipPath, size: fileSize(zipPath)})
+		case errors.Is(err, bundle.ErrNotBundle) || errors.Is(err, os.ErrNotExist) || !isZipBundleError(err):
+			bundles[zipPath] = false
+			return false
+		default:
+			errs = append(errs, err)
+		}
+		bundles[zipPath] = true
+		return true
+	}
 	for _, arg := range c.Paths {
-		if strings.EqualFold(filepath.Ext(arg), ".zip") {
-			if b, err := bundle.Open(arg); err == nil {
-				b.Close()
-				jobs = append(jobs, analyzeJob{name: arg, bundle: arg, size: fileSize(arg)})
-				continue
-			} else if !errors.Is(err, bundle.ErrNotBundle) && !errors.Is(err, os.ErrNotExist) && isZipBundleError(err) {
-				errs = append(errs, err)
-				continue
-			}
+		if strings.EqualFold(filepath.Ext(arg), ".zip") && isBundle(arg) {
+			continue
 		}
 		ins, ierrs := input.Expand([]string{arg}, input.Options{Stdin: g.Stdin})
 		errs = append(errs, ierrs...)
-		fi, statErr := os.Stat(arg)
-		grouped := statErr == nil && (fi.IsDir() || strings.EqualFold(filepath.Ext(arg), ".zip"))
-		if !grouped {
-			for _, in := range ins {
-				jobs = append(jobs, analyzeJob{name: in.Name, inputs: []input.Input{in}, size: inputSize(in)})
-			}
-			continue
-		}
-		// The logs of one folder (or zip folder) are one machine's.
-		byDir := map[string]int{}
+		// Bundles found in a directory are bundles, not zips of logs.
+		ins = slices.DeleteFunc(ins, func(in input.Input) bool { return in.Member != "" && isBundle(in.Path) })
+		// The .etl files of one folder are one machine's trace, split in
+		// time: one job. Text logs are one job each.
+		etlDirs := map[string]int{}
 		for _, in := range ins {
-			dir := filepath.Dir(in.Path)
-			if in.Member != "" {
-				dir = in.Path + ":" + path.Dir(in.Member)
-				if path.Dir(in.Member) == "." {
-					dir = in.Path
-				}
+			if !isETL(in) {
+				jobs = append(jobs, analyzeJob{name: in.Name, inputs: []input.Input{in}, size: inputSize(in)})
+				continue
 			}
-			k, ok := byDir[dir]
+			dir := filepath.Dir(in.Name)
+			k, ok := etlDirs[dir]
 			if !ok {
 				k = len(jobs)
-				byDir[dir] = k
+				etlDirs[dir] = k
 				jobs = append(jobs, analyzeJob{name: dir})
 			}
 			jobs[k].inputs = append(jobs[k].inputs, in)
 			jobs[k].size += inputSize(in)
 		}
+		for _, k := range etlDirs {
+			if len(jobs[k].inputs) == 1 {
+				jobs[k].name = jobs[k].inputs[0].Name
+			}
+		}
 	}
 	return jobs, errs
+}
+
+// isETL reports whether an input is an .etl file (by name).
+func isETL(in input.Input) bool {
+	name := in.Path
+	if in.Member != "" {
+		name = in.Member
+	}
+	return strings.EqualFold(filepath.Ext(name), ".etl")
 }
 
 // isZipBundleError reports whether err is a bundle's own error (a bundle
@@ -433,6 +451,7 @@ func newProgress(w io.Writer, mode string, total int64, jobs int) *progress {
 
 func (p *progress) loop() {
 	defer p.wg.Done()
+	p.draw()
 	t := time.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
 	for {
