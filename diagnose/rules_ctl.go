@@ -448,16 +448,7 @@ explains WU1000, WU1001 and WU1002. Public case: blog.gyojir.com/posts/4NiiPGx9e
 			"<- 0x80092013 CRYPT_E_REVOCATION_OFFLINE: the revocation check of the server certificate cannot complete without a current disallowed CTL (crypt32 does not write this code to WindowsUpdate.log)",
 			"<- "+stale.Why,
 			"<- "+acl.Why)
-		var staleFacts []Citation
-		dis := p.staleness(RegDisallowedSync, RegUserDisallowedSync, DisallowedStaleAfter)
-		tru := p.staleness(RegLastSync, RegUserLastSync, TrustedStaleAfter)
-		for _, s := range []staleness{dis, tru} {
-			if s.stale && s.reading.present {
-				staleFacts = append(staleFacts, s.reading.cite)
-			}
-			staleFacts = append(staleFacts, s.reading.absent...)
-		}
-		f.Evidence = append(f.Evidence, staleFacts...)
+		f.Evidence = append(f.Evidence, p.staleCites()...)
 		f.Evidence = append(f.Evidence, acl.cite, Citation{Source: acl.cite.Source, Fact: acl.cite.Fact, Text: acl.access.Reason})
 		if acl.parentKnown {
 			f.Evidence = append(f.Evidence, acl.parentCite)
@@ -496,4 +487,20 @@ func inheritedFrom(parent *secdesc.SecurityDescriptor) *secdesc.SecurityDescript
 		child.DACL.ACEs = append(child.DACL.ACEs, a)
 	}
 	return child
+}
+
+// staleCites cites the sync times that are stale or never set.
+func (p *Pass) staleCites() []Citation {
+	var out []Citation
+	dis := p.staleness(RegDisallowedSync, RegUserDisallowedSync, DisallowedStaleAfter)
+	tru := p.staleness(RegLastSync, RegUserLastSync, TrustedStaleAfter)
+	for _, s := range []staleness{dis, tru} {
+		if s.stale && s.reading.present {
+			out = append(out, s.reading.cite)
+		}
+		if s.stale || s.never {
+			out = append(out, s.reading.absent...)
+		}
+	}
+	return out
 }

@@ -95,20 +95,20 @@ func runRootAutoUpdatePolicy(p *Pass) (any, error) {
 		chain = append(chain, fmt.Sprintf("RootDirURL %q is set", url))
 		ev = append(ev, cURL)
 	}
-	if stale.State >= CauseSuspected {
-		chain = append(chain, "-> "+stale.Why)
-	}
+	// Symptom first, then the stale CTL, then the policy that causes it.
 	if symptom.count > 0 && f.RootCause {
 		f.Severity = Error
 		f.Chain = append(f.Chain, symptom.describe(), "<- 0x80092013 CRYPT_E_REVOCATION_OFFLINE: revocation checks cannot complete without current CTLs")
 		f.Evidence = append(f.Evidence, symptom.cite(3)...)
 		f.Explains = append(f.Explains, "WU1000", "WU1022")
 	}
-	for _, c := range chain {
-		if len(f.Chain) > 0 && !strings.HasPrefix(c, "<-") && !strings.HasPrefix(c, "->") {
-			c = "<- " + c
-		}
-		f.Chain = append(f.Chain, c)
+	if stale.State >= CauseSuspected {
+		f.Chain = append(f.Chain, stale.Why)
+		ev = append(ev, p.staleCites()...)
+	}
+	f.Chain = append(f.Chain, chain...)
+	for i := 1; i < len(f.Chain); i++ {
+		f.Chain[i] = "<- " + strings.TrimPrefix(f.Chain[i], "<- ")
 	}
 	f.Evidence = append(f.Evidence, ev...)
 	if rootOff || disallowedOff {
@@ -175,6 +175,7 @@ CTL sync times or TLS failures it explains WU1001 and WU1000.`,
 		if s := verdictOf(p, StaleCTLSync); s.State >= CauseSuspected {
 			f.Explains = append(f.Explains, "WU1001")
 			f.Chain = append(f.Chain, s.Why)
+			f.Evidence = append(f.Evidence, p.staleCites()...)
 			if disabled {
 				f.Severity = Error
 			}
@@ -380,8 +381,9 @@ third-party root list from auto update cab ...").`,
 			f.Chain = append(f.Chain, "<- "+stale.Why)
 		}
 		if acl.State == CauseRuledOut {
-			f.Chain = append(f.Chain, "(not the key's permissions: "+acl.Why+")")
+			f.Chain = append(f.Chain, "(not the key's permissions: CryptSvc may write the AutoUpdate key)")
 		}
+		f.Evidence = append(f.Evidence, p.staleCites()...)
 		f.Chain = append(f.Chain, "<- "+v.Why)
 		if !strings.HasPrefix(f.Chain[0], "0x") {
 			f.Chain[0] = strings.TrimPrefix(f.Chain[0], "<- ")
