@@ -81,6 +81,10 @@ func (c *RulesCmd) Run(g *Globals) error {
 			}
 			fmt.Fprintf(w, "%s %s\n  %s\n\n", d.ID, d.Name, d.Title)
 			for _, l := range wrap(d.Doc, 76) {
+				if l == "" {
+					fmt.Fprintln(w)
+					continue
+				}
 				fmt.Fprintf(w, "  %s\n", l)
 			}
 			if len(d.Evidence) > 0 {
