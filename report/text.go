@@ -93,11 +93,14 @@ func writeTextInput(w *bufio.Writer, in *Input, st style, opts Options) {
 	}
 	if len(shown) == 0 {
 		fmt.Fprintln(w)
-		if len(res.Findings) == 0 {
-			fmt.Fprintln(w, "  "+st.bold("No problem found.")+" "+healthLine(res))
-		} else {
-			fmt.Fprintln(w, "  "+st.bold("No root cause found:")+" only the observations below. "+healthLine(res))
+		line := "  " + st.bold("No problem found.")
+		if len(res.Findings) > 0 {
+			line = "  " + st.bold("No root cause found:") + " only the observations below."
 		}
+		if h := healthLine(res); h != "" {
+			line += " " + h
+		}
+		fmt.Fprintln(w, line)
 	}
 	for _, f := range shown {
 		fmt.Fprintln(w)
