@@ -293,7 +293,7 @@ func runAutoUpdateACL(p *Pass) (any, error) {
 	res.cite = p.cite("security descriptor of "+KeyAutoUpdate, fv.Source, fv.ReadAt, sd.SDDL())
 	if ka.CanWrite {
 		res.State = CauseRuledOut
-		res.Why = ka.Reason
+		res.Why = `NT SERVICE\CryptSvc may set values and create subkeys in the AutoUpdate key`
 		return res, nil
 	}
 	if pf, ok := p.keySecurity(KeyAuthRoot); ok && pf.Known {

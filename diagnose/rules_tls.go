@@ -58,7 +58,9 @@ func runTLSFailure(p *Pass) (any, error) {
 		v := verdictOf(p, r)
 		switch v.State {
 		case CauseRuledOut:
-			ruledOut = append(ruledOut, v.Cause+" ("+v.Why+")")
+			if r != CTLUpdaterBlocked && r != CTLDownloadBlocked { // they combine the verdicts of others
+				ruledOut = append(ruledOut, v.Cause+": "+v.Why)
+			}
 		case CauseConfirmed, CauseSuspected:
 			confirmed = append(confirmed, v.Cause)
 		default:
@@ -77,8 +79,8 @@ func runTLSFailure(p *Pass) (any, error) {
 	} else {
 		f.Title += " (cause not determined)"
 	}
-	if len(ruledOut) > 0 {
-		f.Chain = append(f.Chain, "(ruled out by the facts: "+strings.Join(ruledOut, "; ")+")")
+	for _, r := range ruledOut {
+		f.Chain = append(f.Chain, "(ruled out: "+r+")")
 	}
 	for _, v := range unknown {
 		if v.Needs != "" {
