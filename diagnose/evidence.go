@@ -1035,25 +1035,38 @@ func normalizeOp(dst, msg []byte) []byte {
 	m = bytes.TrimLeft(m, " *")
 	m = bytes.TrimPrefix(m, []byte("WARNING: "))
 	m = bytes.TrimPrefix(m, []byte("FATAL: "))
-	for len(m) > 0 && len(dst) < maxOpText {
-		if m[0] == ' ' || m[0] == '\t' {
+	// One pass: copy words, write "#" for words with a digit, collapse
+	// blanks.
+	start, digit := -1, false
+	flush := func(end int) {
+		if start < 0 {
+			return
+		}
+		if digit {
+			dst = append(dst, '#')
+		} else {
+			dst = append(dst, m[start:end]...)
+		}
+		start, digit = -1, false
+	}
+	for i := 0; i < len(m) && len(dst) < maxOpText; i++ {
+		switch c := m[i]; {
+		case c == ' ' || c == '\t':
+			flush(i)
 			if len(dst) > 0 && dst[len(dst)-1] != ' ' {
 				dst = append(dst, ' ')
 			}
-			m = m[1:]
-			continue
+		default:
+			if start < 0 {
+				start = i
+			}
+			if '0' <= c && c <= '9' {
+				digit = true
+			}
 		}
-		j := bytes.IndexAny(m, " \t")
-		if j < 0 {
-			j = len(m)
-		}
-		w := m[:j]
-		if bytes.ContainsAny(w, "0123456789") {
-			dst = append(dst, '#')
-		} else {
-			dst = append(dst, w...)
-		}
-		m = m[j:]
+	}
+	if len(dst) < maxOpText {
+		flush(len(m))
 	}
 	if len(dst) > maxOpText {
 		dst = dst[:maxOpText]
