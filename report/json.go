@@ -36,6 +36,7 @@ type jsonLog struct {
 	Unparsed       int64             `json:"unparsed"`
 	Bytes          int64             `json:"bytes"`
 	Encoding       string            `json:"encoding,omitempty"`
+	NoSymbols      int64             `json:"no_symbols"`
 	First          string            `json:"first,omitempty"`
 	Last           string            `json:"last,omitempty"`
 	ZoneKnown      bool              `json:"zone_known"`
@@ -181,7 +182,7 @@ func buildJSON(r *Report) jsonReport {
 func buildLog(res *diagnose.Result) *jsonLog {
 	ev := res.Evidence
 	l := &jsonLog{
-		Files: nonNil(ev.Files), Records: ev.Records, Unparsed: ev.Unparsed, Bytes: res.Stats.Bytes, Encoding: res.Stats.Encoding,
+		Files: nonNil(ev.Files), Records: ev.Records, Unparsed: ev.Unparsed, Bytes: res.Stats.Bytes, Encoding: res.Stats.Encoding, NoSymbols: res.Stats.NoSymbols,
 		First: jsonTime(ev.First, ev.ZoneKnown), Last: jsonTime(ev.Last, ev.ZoneKnown), ZoneKnown: ev.ZoneKnown,
 		AgentVersions: []string{}, OSVersions: []string{}, Proxies: []string{},
 		FailureChains: len(ev.Chains), ChainOverflow: ev.ChainOverflow,

@@ -173,6 +173,9 @@ func describeInput(res *diagnose.Result) []string {
 			s += "; " + strings.Join(extra, ", ")
 		}
 		out = append(out, s)
+		if n := res.Stats.NoSymbols; n > 0 {
+			out = append(out, fmt.Sprintf("warning: %d line(s) were decoded without symbols (\"Unknown( 10): GUID=... (No Format Information found)\" or pre-1709 WPP events): their text is lost, so causes may be missed; decode the .etl files again with Get-WindowsUpdateLog on a Windows machine that reaches Microsoft's symbol server", n))
+		}
 		if ev.ChainOverflow > 0 {
 			out = append(out, fmt.Sprintf("note: %d failures beyond the first %d failure chains were counted but not grouped", ev.ChainOverflow, len(ev.Chains)))
 		}

@@ -346,6 +346,10 @@ func (c *AnalyzeCmd) analyze(ctx context.Context, j analyzeJob, facts diagnose.F
 		}
 	}
 	ev.Finish()
+	if !j.sample && j.name != "facts" && stats.Records == 0 {
+		out.Err = noRecords(j.name, stats)
+		return out
+	}
 	var f *diagnose.Facts
 	name := ""
 	if facts != nil {
@@ -364,6 +368,15 @@ func (c *AnalyzeCmd) analyze(ctx context.Context, j analyzeJob, facts diagnose.F
 	res.Stats = stats
 	out.Result = res
 	return out
+}
+
+// noRecords is the error for an input in which no Windows Update record
+// was found: an empty file, or a text that is not a Windows Update log.
+func noRecords(name string, st logparse.Stats) error {
+	if st.Lines == 0 {
+		return fmt.Errorf("%s: empty: no Windows Update records to analyse", name)
+	}
+	return fmt.Errorf("%s: not a Windows Update log: none of its %d lines is a Windows Update record (see wulog parse %s)", name, st.Lines, name)
 }
 
 // foldBundle folds a bundle's WindowsUpdate.log, or its .etl files when it

@@ -294,3 +294,57 @@ func TestAnalyzeProgress(t *testing.T) {
 		t.Errorf("progress drawn on a non-terminal: %q", errs)
 	}
 }
+
+func TestAnalyzeInputsWithoutRecords(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.log")
+	notLog := filepath.Join(dir, "notes.txt")
+	good := filepath.Join(dir, "WindowsUpdate.log")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(notLog, []byte("name\tvalue\nalpha\t1\nbeta\t2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	line := "2023/03/21 22:19:01.8143606 19924 14968 Misc            *FAILED* [80072F8F] Send request\r\n"
+	if err := os.WriteFile(good, []byte(line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := wulog(t, "", "analyze", empty, notLog, good)
+	if code != exitUsage {
+		t.Fatalf("exit %d, want %d (input error)", code, exitUsage)
+	}
+	if !strings.Contains(errs, empty+": empty: no Windows Update records") {
+		t.Errorf("stderr does not name the empty file:\n%s", errs)
+	}
+	if !strings.Contains(errs, notLog+": not a Windows Update log: none of its 3 lines") {
+		t.Errorf("stderr does not name the file that is not a log:\n%s", errs)
+	}
+	if !strings.Contains(out, "WU1000") {
+		t.Errorf("the readable log was not analysed:\n%s", out)
+	}
+}
+
+func TestAnalyzeWarnsWithoutSymbols(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "WindowsUpdate.log")
+	text := "2017/01/05 10:00:00.1234567 1000  2000  Unknown( 10): GUID=cb2b9e8e-bf47-3a84-7e52-d3a4b91e1e28 (No Format Information found).\r\n" +
+		"2017/01/05 10:00:00.1234568 1000  2000  Unknown( 10): GUID=cb2b9e8e-bf47-3a84-7e52-d3a4b91e1e28 (No Format Information found).\r\n" +
+		"2017/01/05 10:00:00.2234567 1000  2000  Agent           * START * Finding updates\r\n"
+	if err := os.WriteFile(log, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := wulog(t, "", "analyze", log)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "warning: 2 line(s) were decoded without symbols") {
+		t.Errorf("no warning about the missing symbols:\n%s", out)
+	}
+	code, out, errs = wulog(t, "", "analyze", "--format", "json", log)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, `"no_symbols": 2`) {
+		t.Errorf("JSON report lacks no_symbols = 2:\n%s", out)
+	}
+}
