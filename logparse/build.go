@@ -2,6 +2,7 @@ package logparse
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strconv"
 	"time"
 )
@@ -22,6 +23,10 @@ func (s *Scanner) piece(start int) {
 	r.Line = s.stats.Lines
 	r.Reason = ""
 
+	tg := s.mk.tg
+	if s.u16 != 0 {
+		tg = s.mk16.tg
+	}
 	var p prefix
 	parsed, fast := false, false
 	mstart := 0
@@ -29,16 +34,20 @@ func (s *Scanner) piece(start int) {
 	if !(start == 0 && s.chunk) {
 		j += skipJunk(t[start:])
 		l := t[j:]
-		// Most lines share their second with the line before: then only the
-		// fraction and the rest need parsing.
-		if s.dtOK && len(l) >= 28 && string(l[:19]) == string(s.dt[:]) && l[19] == '.' && l[27] == ' ' {
-			if ns, ok := frac7(l[20:27]); ok && parseWin10Rest(l, 28, &p) {
-				p.nsec = ns
-				parsed, fast = true, true
+		if len(l) >= 28 && l[19] == '.' && l[27] == ' ' {
+			// Most lines share their second with the line before: then
+			// only the fraction and the rest need parsing.
+			if s.dtOK && s.dt.same(l) {
+				if ns, ok := frac7(l); ok && s.win10Rest(l, &p) {
+					p.nsec = ns
+					parsed, fast = true, true
+				}
+			} else if parseWin10Time(l, &p) && s.win10Rest(l, &p) {
+				parsed = true
 			}
 		}
 		if !parsed {
-			parsed = parseWin10Fast(l, &p) || parseLegacyFast(l, &p) || parseSlow(l, &p)
+			parsed = parseLegacyFast(l, &p) || parseSlow(l, &p)
 		}
 	}
 	var secs int64
@@ -50,23 +59,45 @@ func (s *Scanner) piece(start int) {
 			parsed = false
 			r.Reason = ReasonBadDate
 		} else if p.format == Win10 && len(t)-j >= 19 {
-			copy(s.dt[:], t[j:j+19])
+			s.dt.set(t[j:])
 			s.dtSecs, s.dtOK = secs, true
 		}
 	}
+	s.pos = s.pos[:0]
+	var kinds uint8
 	if parsed {
 		ms := j + p.msg
-		if (p.format == Win10 || p.format == Legacy) && ms < len(t) {
-			if k := s.runTogether(t, ms); k >= 0 {
-				end = k
-				s.pend = k
+		// One pass over the triggers of the rest of the line: where a
+		// record run into this one starts (Win10 and legacy lines), and
+		// the triggers of the message.
+		runs := p.format == Win10 || p.format == Legacy
+		for b := nextBit(tg, s.textAt+ms, s.textAt+len(t)); b >= 0; b = nextBit(tg, b+1, s.textAt+len(t)) {
+			c := b - s.textAt
+			if t[c] == ':' {
+				if k := c - 13; runs && startsRecord(t, ms, k) {
+					end = k
+					s.pend = k
+					break
+				}
+				continue
+			}
+			if k := kindAt(t[:end], c); k != 0 {
+				s.pos = append(s.pos, int32(c-ms))
+				kinds |= k
 			}
 		}
 		mstart = min(ms, end)
 		msg := trimMessage(t[mstart:end])
 		r.Format = p.format
 		r.PID, r.TID = p.pid, p.tid
-		r.Component = s.intern(p.comp)
+		if p.cached {
+			r.Component = s.cols.comp
+		} else {
+			r.Component = s.intern(p.comp)
+			if p.cache {
+				s.cols.set(t[j:], p.pid, p.tid, r.Component)
+			}
+		}
 		r.Message = msg
 		switch p.format {
 		case Win10:
@@ -131,7 +162,16 @@ func (s *Scanner) piece(start int) {
 		r.Size = s.rawPos(end) - r.Offset
 	}
 
-	r.extract(&s.f, s.textAt+mstart)
+	if !parsed {
+		s.pos, kinds = triggers(s.pos, tg, s.textAt+mstart, r.Message)
+	} else {
+		// The message may have lost its end (trailing blanks, " |"):
+		// keep the triggers inside it.
+		for len(s.pos) > 0 && int(s.pos[len(s.pos)-1]) >= len(r.Message) {
+			s.pos = s.pos[:len(s.pos)-1]
+		}
+	}
+	r.extract(s.pos, kinds)
 	s.stats.Formats[r.Format]++
 	s.stats.Codes += int64(len(r.Codes))
 	for _, c := range r.Codes {
@@ -148,28 +188,18 @@ func (s *Scanner) piece(start int) {
 
 var noFormatInfo = []byte("No Format Information found")
 
-// runTogether returns where a second record starts inside the message of
-// the record whose message starts at t[ms:], or -1: a full Win10 or legacy
-// prefix after a blank, as when a web page joined the lines of a log. It
-// looks at the ':' of each "HH:" in the message.
-func (s *Scanner) runTogether(t []byte, ms int) int {
-	for i := ms; i < len(t); {
-		c := indexColon(t, i)
-		if c < 0 {
-			return -1
-		}
-		i = c + 1
-		k := c - 13 // "2023/03/21 22:" has its first ':' at 13
-		if k <= ms || (t[k-1] != ' ' && t[k-1] != '\t') || !isDigit(t[k]) {
-			continue
-		}
-		var q prefix
-		l := t[k:]
-		if parseWin10Fast(l, &q) || parseLegacyFast(l, &q) || parseDated(l, &q) {
-			return k
-		}
+// startsRecord reports whether a record that ran into the one whose message
+// starts at t[ms:] starts at t[k:]: a full Win10 or legacy prefix after a
+// blank, as when a web page joined the lines of a log. The scanner tries
+// this at 13 bytes before each ":..:" trigger in the message: the first ':'
+// of "2023/03/21 22:19:01" is at 13.
+func startsRecord(t []byte, ms, k int) bool {
+	if k <= ms || (t[k-1] != ' ' && t[k-1] != '\t') || !isDigit(t[k]) {
+		return false
 	}
-	return -1
+	var q prefix
+	l := t[k:]
+	return parseWin10Fast(l, &q) || parseLegacyFast(l, &q) || parseDated(l, &q)
 }
 
 // trimMessage removes the line ending, trailing blanks and NULs, and the
@@ -269,16 +299,18 @@ func pad2(v int) string {
 	return strconv.Itoa(v)
 }
 
-// frac7 parses the 7 digits of a Windows 10 time fraction (100 ns units)
-// and returns nanoseconds.
-func frac7(b []byte) (int, bool) {
-	ns := 0
-	for _, c := range b[:7] {
-		d := c - '0'
-		if d > 9 {
-			return 0, false
-		}
-		ns = ns*10 + int(d)
+// frac7 parses the 7 digits of the time fraction of a Windows 10 prefix
+// l ("2023/03/21 22:19:01.8143606 ..."; len(l) >= 28) and returns
+// nanoseconds. It converts the digits 8 at a time (SWAR): the '.' before
+// them stands for a leading zero.
+func frac7(l []byte) (int, bool) {
+	x := binary.LittleEndian.Uint64(l[19:27])&^0xFF | '0'
+	if x&0xF0F0F0F0F0F0F0F0 != 0x3030303030303030 || (x+0x0606060606060606)&0xF0F0F0F0F0F0F0F0 != 0x3030303030303030 {
+		return 0, false
 	}
-	return ns * 100, true
+	v := x - 0x3030303030303030
+	v = (v*10 + v>>8) & 0x00FF00FF00FF00FF
+	v = (v*100 + v>>16) & 0x0000FFFF0000FFFF
+	v = (v*10000 + v>>32) & 0xFFFFFFFF
+	return int(v) * 100, true
 }

@@ -2,6 +2,7 @@ package logparse
 
 import (
 	"bytes"
+	"encoding/binary"
 	"time"
 )
 
@@ -15,6 +16,15 @@ type prefix struct {
 	pid, tid   uint32
 	comp       []byte
 	msg        int // start of the message in the line
+	// std: parseWin10Rest found the component padded to 15 and the
+	// message one blank after it.
+	std bool
+	// cache: the Win10 columns l[28:56] determine PID, TID, component and
+	// message start (msg is 56): the scanner remembers them (see cols).
+	cache bool
+	// cached: PID, TID and message start come from the scanner's cols,
+	// and the component is cols.comp.
+	cached bool
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
@@ -46,6 +56,12 @@ func d2(l []byte, i int) (int, bool) {
 // parseWin10Fast parses "2023/03/21 22:19:01.8143606 19924 14968 Misc   msg"
 // with the exact column layout Get-WindowsUpdateLog writes.
 func parseWin10Fast(l []byte, p *prefix) bool {
+	return parseWin10Time(l, p) && parseWin10Rest(l, 28, p)
+}
+
+// parseWin10Time parses the "2023/03/21 22:19:01.8143606 " that starts a
+// Windows 10 line.
+func parseWin10Time(l []byte, p *prefix) bool {
 	if len(l) < 28 {
 		return false
 	}
@@ -66,7 +82,7 @@ func parseWin10Fast(l []byte, p *prefix) bool {
 		ns = ns*10 + int(c)
 	}
 	p.nsec = ns * 100
-	return parseWin10Rest(l, 28, p)
+	return true
 }
 
 // parseDateTime parses "YYYY?MM?DD HH:MM:SS" at l[0:19].
@@ -83,6 +99,70 @@ func parseDateTime(l []byte, p *prefix) bool {
 		return false
 	}
 	p.y, p.mo, p.d, p.h, p.mi, p.sec = y1*100+y2, mo, d, h, mi, s
+	return true
+}
+
+// dtKey is the date and time "2023/03/21 22:19:01" (l[0:19]) of the last
+// Windows 10 record, as three overlapping words, so that comparing it with
+// a line costs three loads.
+type dtKey [3]uint64
+
+// same reports whether l (at least 19 bytes) starts with the date and time.
+func (k *dtKey) same(l []byte) bool {
+	_ = l[18]
+	return binary.LittleEndian.Uint64(l) == k[0] && binary.LittleEndian.Uint64(l[8:]) == k[1] &&
+		binary.LittleEndian.Uint64(l[11:]) == k[2]
+}
+
+// set remembers the date and time that l (at least 19 bytes) starts with.
+func (k *dtKey) set(l []byte) {
+	_ = l[18]
+	k[0], k[1], k[2] = binary.LittleEndian.Uint64(l), binary.LittleEndian.Uint64(l[8:]), binary.LittleEndian.Uint64(l[11:])
+}
+
+// cols remembers the PID, TID and component columns l[28:56] of the last
+// Windows 10 line in the standard layout ("19924 14968 Misc            "),
+// and what they parsed to: consecutive lines mostly come from one thread
+// of one component, and then they need no parsing.
+type cols struct {
+	w        [4]uint64 // l[28:36], l[36:44], l[44:52], l[48:56]
+	ok       bool
+	pid, tid uint32
+	comp     string
+}
+
+// same reports whether l has the remembered columns.
+func (c *cols) same(l []byte) bool {
+	if !c.ok || len(l) < 56 {
+		return false
+	}
+	_ = l[55]
+	return binary.LittleEndian.Uint64(l[28:]) == c.w[0] && binary.LittleEndian.Uint64(l[36:]) == c.w[1] &&
+		binary.LittleEndian.Uint64(l[44:]) == c.w[2] && binary.LittleEndian.Uint64(l[48:]) == c.w[3]
+}
+
+// set remembers the columns of l (at least 56 bytes) and what they say.
+func (c *cols) set(l []byte, pid, tid uint32, comp string) {
+	_ = l[55]
+	c.w = [4]uint64{binary.LittleEndian.Uint64(l[28:]), binary.LittleEndian.Uint64(l[36:]),
+		binary.LittleEndian.Uint64(l[44:]), binary.LittleEndian.Uint64(l[48:])}
+	c.pid, c.tid, c.comp, c.ok = pid, tid, comp, true
+}
+
+// win10Rest parses "PID TID Component   message" from l[28:] of a Windows
+// 10 line, or takes it from s.cols when the columns are those of the last
+// line. The result is the same: parseWin10Rest, when it finds the standard
+// layout with the message at 56, looks at no byte outside l[28:56] and
+// needs only len(l) >= 56.
+func (s *Scanner) win10Rest(l []byte, p *prefix) bool {
+	if s.cols.same(l) {
+		p.format, p.pid, p.tid, p.comp, p.msg, p.cached = Win10, s.cols.pid, s.cols.tid, nil, 56, true
+		return true
+	}
+	if !parseWin10Rest(l, 28, p) {
+		return false
+	}
+	p.cache = p.std && p.msg == 56
 	return true
 }
 
@@ -123,6 +203,7 @@ func parseWin10Rest(l []byte, i int, p *prefix) bool {
 	}
 	if pad < len(l) && allSpace(l[ce:pad+1]) {
 		p.msg = pad + 1
+		p.std = true
 		return true
 	}
 	// Collapsed whitespace: the message starts after the blanks.

@@ -13,6 +13,13 @@ import (
 // longer line is returned as Continuation records of at most this size.
 const DefaultMaxLine = 1 << 20
 
+// The scanner's buffer holds firstRead bytes at first, so that short
+// inputs cost little, then readSize (unless the line limit is smaller).
+const (
+	firstRead = 32 << 10
+	readSize  = 256 << 10
+)
+
 // minMaxLine is the smallest line limit SetMaxLine accepts.
 const minMaxLine = 64
 
@@ -65,19 +72,22 @@ type Scanner struct {
 
 	// The current physical line (or chunk of one).
 	text    []byte // decoded text
-	textAt  int    // index of text[0] in s.f.hay
-	f       finder // over buf[:end] (UTF-8) or text (UTF-16)
+	textAt  int    // bit of text[0] in the trigger bitmap (s.mk or s.mk16)
+	mk      marks  // over buf[:end] (UTF-8)
+	mk16    marks  // over text (UTF-16)
 	textOff int64  // input offset of text[0]
 	rawLen  int64  // input bytes of the line, without the terminator
 	term    int64  // input bytes of the terminator (0, 1 or 2)
 	pend    int    // start in text of the next run-together record, or -1
 
 	rec     Record
-	prev    Record // last record with a prefix, for continuations
-	have    bool   // prev is set
+	pos     []int32 // triggers of the message, for extract
+	prev    Record  // last record with a prefix, for continuations
+	have    bool    // prev is set
 	dates   dateCache
-	dt      [19]byte // "2023/03/21 22:19:01" of the last Win10 record
-	dtSecs  int64    // its seconds
+	dt      dtKey // "2023/03/21 22:19:01" of the last Win10 record
+	cols    cols  // PID, TID and component columns of the last Win10 line
+	dtSecs  int64 // its seconds
 	dtOK    bool
 	zone    *time.Location
 	zoneOff int
@@ -149,7 +159,7 @@ func (s *Scanner) wrap(err error) error {
 // start0 reads the first bytes and detects the encoding.
 func (s *Scanner) start0() {
 	s.started = true
-	s.buf = make([]byte, min(128<<10, s.maxLine+8))
+	s.buf = make([]byte, min(firstRead, s.maxLine+8))
 	for s.end < 4 && !s.eof {
 		s.fill()
 	}
@@ -172,9 +182,16 @@ func (s *Scanner) start0() {
 // fill reads more input into buf, compacting or growing it first.
 func (s *Scanner) fill() {
 	if s.start > 0 && (s.end == len(s.buf) || s.start > len(s.buf)/2) {
-		copy(s.buf, s.buf[s.start:s.end])
+		buf := s.buf
+		if n := min(readSize, s.maxLine+8); len(buf) < n {
+			// The input is longer than the first read: read more at a time.
+			buf = make([]byte, n)
+		}
+		copy(buf, s.buf[s.start:s.end])
+		s.buf = buf
 		s.end -= s.start
 		s.start = 0
+		s.mk.reset()
 	}
 	if s.end == len(s.buf) {
 		n := min(2*len(s.buf), s.maxLine+8)
@@ -186,6 +203,7 @@ func (s *Scanner) fill() {
 		s.end -= s.start
 		s.start = 0
 		s.buf = nb
+		s.mk.reset()
 	}
 	n, err := s.r.Read(s.buf[s.end:])
 	if n < 0 || n > len(s.buf)-s.end {
@@ -193,7 +211,6 @@ func (s *Scanner) fill() {
 	}
 	s.end += n
 	s.stats.Bytes += int64(n)
-	s.f.reset(s.buf[:s.end])
 	switch {
 	case err == io.EOF:
 		s.eof = true
@@ -242,13 +259,16 @@ func (s *Scanner) nextLine() bool {
 	}
 }
 
-// indexNL returns the index of the newline in b (at a code unit boundary for
-// UTF-16), or -1.
+// indexNL returns the index of the newline in b = buf[start:end] (at a
+// code unit boundary for UTF-16), or -1.
 func (s *Scanner) indexNL(b []byte) int {
 	from := s.searched
 	if s.u16 == 0 {
-		if i := bytes.IndexByte(b[from:], '\n'); i >= 0 {
-			return from + i
+		if s.mk.upto != s.end {
+			s.mk.update(s.buf[:s.end])
+		}
+		if i := nextBit(s.mk.nl, s.start+from, s.end); i >= 0 {
+			return i - s.start
 		}
 		return -1
 	}
@@ -316,7 +336,8 @@ func (s *Scanner) setLine(raw []byte, term int64, cut bool) {
 	s.consumed += s.rawLen + term
 	if s.u16 != 0 {
 		s.text = s.decode16(raw)
-		s.f.reset(s.text)
+		s.mk16.reset()
+		s.mk16.update(s.text)
 		s.textAt = 0
 	} else {
 		s.text = raw

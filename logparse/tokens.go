@@ -2,8 +2,7 @@ package logparse
 
 import (
 	"bytes"
-	"encoding/binary"
-	"math/bits"
+	"sync"
 
 	"github.com/wulog/wulog/hresult"
 )
@@ -36,15 +35,92 @@ import (
 // "Exit code = 0x00000000" or 0x240001 are kept but never counted as
 // failures.
 func (r *Record) ExtractTokens() {
-	var f finder
-	f.reset(r.Message)
-	r.extract(&f, 0)
+	m := r.Message
+	if len(m) >= 64*smallMarks {
+		sc := bigScratch.Get().(*scratch)
+		sc.mk.reset()
+		sc.mk.update(m)
+		var kinds uint8
+		sc.pos, kinds = triggers(sc.pos[:0], sc.mk.tg, 0, m)
+		r.extract(sc.pos, kinds)
+		bigScratch.Put(sc)
+		return
+	}
+	var nl, tg [smallMarks]uint64
+	var pos [64]int32
+	classifyFrom(m, 0, nl[:], tg[:])
+	p, kinds := triggers(pos[:0], tg[:], 0, m)
+	r.extract(p, kinds)
 }
 
-// extract is ExtractTokens for a message found at f.hay[a:]: the scanner
-// shares one finder over its whole read buffer, so that each pattern is
-// searched for once per buffer region instead of once per message.
-func (r *Record) extract(f *finder, a int) {
+// smallMarks is the number of bitmap words ExtractTokens keeps on the
+// stack: messages shorter than 64*smallMarks bytes.
+const smallMarks = 64
+
+// scratch is what ExtractTokens needs for a long message.
+type scratch struct {
+	mk  marks
+	pos []int32
+}
+
+var bigScratch = sync.Pool{New: func() any { return new(scratch) }}
+
+// Kinds of triggers, as bits of the set that extract is given.
+const (
+	kindH     = 1 << iota // "ht", "hr"
+	kindHTTP              // "HT"
+	kind0x                // "0x"
+	kind0X                // "0X"
+	kindBr                // "["
+	kindParen             // "(c"
+	kindRR                // "rr"
+)
+
+// kindAt returns the kind of the trigger at m[i] (0 for ':', which only
+// matters to the scanner, and for a trigger whose pair is cut off by the
+// end of m).
+func kindAt(m []byte, i int) uint8 {
+	switch m[i] {
+	case 'h':
+		return kindH
+	case 'H':
+		return kindHTTP
+	case '0':
+		if i+1 < len(m) {
+			if m[i+1] == 'x' {
+				return kind0x
+			}
+			return kind0X
+		}
+	case '[':
+		return kindBr
+	case '(':
+		return kindParen
+	case 'r':
+		return kindRR
+	}
+	return 0
+}
+
+// triggers appends to pos the indices in m of its triggers, whose bits
+// start at bit a of tg, and returns pos and the set of their kinds.
+func triggers(pos []int32, tg []uint64, a int, m []byte) ([]int32, uint8) {
+	var kinds uint8
+	for b := nextBit(tg, a, a+len(m)); b >= 0; b = nextBit(tg, b+1, a+len(m)) {
+		i := b - a
+		if k := kindAt(m, i); k != 0 {
+			pos = append(pos, int32(i))
+			kinds |= k
+		}
+	}
+	return pos, kinds
+}
+
+// extract is ExtractTokens for a message whose triggers are at the indices
+// pos (in order) and of the kinds in the set kinds: the scanner classifies
+// its whole read buffer at once, so that each message costs a visit to each
+// of its few triggers rather than a search for each pattern.
+func (r *Record) extract(pos []int32, kinds uint8) {
 	m := r.Message
 	r.Codes = r.Codes[:0]
 	r.URLs = r.URLs[:0]
@@ -54,39 +130,33 @@ func (r *Record) extract(f *finder, a int) {
 	if len(m) == 0 {
 		return
 	}
-	b := a + len(m)
 	r.Marker = findMarker(m)
 	// 'h' starts "http://" and "hr = ..."; 'H' starts "HTTP://".
-	for i := f.find(patH, a, b); i >= 0; {
-		next := i + 1
-		if e := r.findURL(m, i-a); e >= 0 {
-			next = a + e
-		} else if i+2 <= b && m[i-a+1] == 'r' {
-			r.keyword(m, i-a, 2, false)
+	if kinds&kindH != 0 {
+		r.urls(m, pos, 'h')
+	}
+	if kinds&kindHTTP != 0 {
+		r.urls(m, pos, 'H')
+	}
+	if kinds&kind0x != 0 {
+		r.codes0x(m, pos, 'x')
+	}
+	if kinds&kind0X != 0 {
+		r.codes0x(m, pos, 'X')
+	}
+	if kinds&kindBr != 0 {
+		for _, q := range pos {
+			if m[q] == '[' {
+				r.bracket(m, int(q))
+			}
 		}
-		i = f.find(patH, next, b)
 	}
-	for i := f.find(patHTTP, a, b); i >= 0; {
-		next := i + 1
-		if e := r.findURL(m, i-a); e >= 0 {
-			next = a + e
-		}
-		i = f.find(patHTTP, next, b)
-	}
-	for i := f.find(pat0x, a, b); i >= 0; {
-		i = f.find(pat0x, a+r.code0x(m, i-a+1), b)
-	}
-	for i := f.find(pat0X, a, b); i >= 0; {
-		i = f.find(pat0X, a+r.code0x(m, i-a+1), b)
-	}
-	for i := f.find(patBracket, a, b); i >= 0; i = f.find(patBracket, i+1, b) {
-		r.bracket(m, i-a)
-	}
-	// "rror": 'r' is too common for the finder or bytes.Index; look for
-	// "rr" eight bytes at a time.
-	for i := indexRR(m, 0); i >= 0; i = indexRR(m, i+1) {
-		if hasPrefixAt(m, i+2, "or") {
-			r.keyword(m, i, 4, true)
+	if kinds&kindRR != 0 {
+		for _, q := range pos {
+			i := int(q)
+			if m[i] == 'r' && i+1 < len(m) && m[i+1] == 'r' && hasPrefixAt(m, i+2, "or") {
+				r.keyword(m, i, 4, true)
+			}
 		}
 	}
 	if r.Format == Legacy && len(m) > 13 && m[0] == 'R' && bytes.HasPrefix(m, reportEvent) {
@@ -95,100 +165,46 @@ func (r *Record) extract(f *finder, a int) {
 	if len(r.Codes) > 1 {
 		sortCodes(r.Codes)
 	}
-	if i := f.find(patCV, a, b); i >= 0 {
-		r.CV = cvSpan(m, i-a+len(cvOpen))
-	}
-}
-
-// Patterns the finder looks for: each has a byte that is rare in Windows
-// Update logs, prefixes included (not ':', '/', '-', '.', digits or
-// blanks), so that the search runs over the whole read buffer once rather
-// than over each message.
-const (
-	patH       = iota // "h": "http://", "https://", "hr"
-	patHTTP           // "H": "HTTP://", "HTTPS://"
-	pat0x             // "0x", found by its 'x'
-	pat0X             // "0X"
-	patBracket        // "["
-	patCV             // "(cV"
-	numPats
-)
-
-var patterns = [numPats][]byte{
-	patH:       []byte("h"),
-	patHTTP:    []byte("H"),
-	pat0x:      []byte("0x"),
-	pat0X:      []byte("0X"),
-	patBracket: []byte("["),
-	patCV:      []byte("(cV"),
-}
-
-// keyByte is the index in each pattern of the byte searched for.
-var keyByte = [numPats]int{pat0x: 1, pat0X: 1}
-
-// finder finds the next occurrence of a pattern in hay and remembers it,
-// so that a message without the pattern costs one comparison. It
-// searches for one byte of each pattern with bytes.IndexByte (vectorised)
-// and checks the rest.
-type finder struct {
-	hay  []byte
-	next [numPats]int // position of the next occurrence at or after from, -1 if none
-	from [numPats]int // -1: nothing known
-}
-
-// reset starts over on a new haystack.
-func (f *finder) reset(hay []byte) {
-	f.hay = hay
-	for k := range f.from {
-		f.from[k] = -1
-	}
-}
-
-// find returns the position in hay of the first occurrence of pattern k
-// that starts at or after p and ends at or before end, or -1.
-func (f *finder) find(k, p, end int) int {
-	if fr := f.from[k]; fr >= 0 && fr <= p {
-		if n := f.next[k]; n < 0 {
-			return -1
-		} else if n >= p {
-			if n+len(patterns[k]) > end {
-				return -1
+	if kinds&kindParen != 0 {
+		for _, q := range pos {
+			if hasPrefixAt(m, int(q), "(cV") {
+				r.CV = cvSpan(m, int(q)+len(cvOpen))
+				break
 			}
-			return n
 		}
 	}
-	return f.search(k, p, end)
 }
 
-// search is find when the answer is not known yet.
-func (f *finder) search(k, p, end int) int {
-	pat := patterns[k]
-	n := indexPat(f.hay, p, pat, keyByte[k])
-	f.next[k], f.from[k] = n, p
-	if n < 0 || n+len(pat) > end {
-		return -1
+// urls takes the URLs that start with h ('h' or 'H') at the trigger
+// indices pos, each skipped whole, and for 'h' the "hr" keywords outside
+// them.
+func (r *Record) urls(m []byte, pos []int32, h byte) {
+	n := 0 // where the next URL may start
+	for _, q := range pos {
+		i := int(q)
+		if i < n || m[i] != h {
+			continue
+		}
+		n = i + 1
+		if e := r.findURL(m, i); e >= 0 {
+			n = e
+		} else if h == 'h' && i+2 <= len(m) && m[i+1] == 'r' {
+			r.keyword(m, i, 2, false)
+		}
 	}
-	return n
 }
 
-// indexPat returns the first index at or after p where pat occurs in hay,
-// or -1, searching for pat[key] and checking the rest.
-func indexPat(hay []byte, p int, pat []byte, key int) int {
-	c := pat[key]
-	i := p + key
-	for i < len(hay) {
-		j := bytes.IndexByte(hay[i:], c)
-		if j < 0 {
-			return -1
+// codes0x takes the codes written "0x..." (x is 'x') or "0X..." (x is 'X');
+// code0x says where the next one may start.
+func (r *Record) codes0x(m []byte, pos []int32, x byte) {
+	from := 0
+	for _, q := range pos {
+		i := int(q)
+		if i < from || m[i] != '0' || i+1 >= len(m) || m[i+1] != x {
+			continue
 		}
-		i += j
-		s := i - key
-		if s+len(pat) <= len(hay) && string(hay[s:s+len(pat)]) == string(pat) {
-			return s
-		}
-		i++
+		from = r.code0x(m, i+1)
 	}
-	return -1
 }
 
 var (
@@ -603,55 +619,4 @@ func cvSpan(m []byte, i int) Span {
 		return Span{}
 	}
 	return Span{int32(i), int32(e)}
-}
-
-const (
-	swarLo = 0x0101010101010101
-	swarHi = 0x8080808080808080
-)
-
-// zeroBytes has the high bit set in each byte of x that is zero (and
-// possibly in a byte 0x01 above a zero byte: callers check every hit).
-func zeroBytes(x uint64) uint64 { return (x - swarLo) &^ x & swarHi }
-
-// indexRR returns the index of the first "rr" in m at or after i, or -1.
-func indexRR(m []byte, i int) int {
-	const rr = 'r' * swarLo
-	for ; i+9 <= len(m); i += 8 {
-		c := zeroBytes(binary.LittleEndian.Uint64(m[i:])^rr) & zeroBytes(binary.LittleEndian.Uint64(m[i+1:])^rr)
-		for c != 0 {
-			k := i + bits.TrailingZeros64(c)>>3
-			if m[k] == 'r' && m[k+1] == 'r' {
-				return k
-			}
-			c &= c - 1
-		}
-	}
-	for ; i+1 < len(m); i++ {
-		if m[i] == 'r' && m[i+1] == 'r' {
-			return i
-		}
-	}
-	return -1
-}
-
-// indexColon returns the index of the first ':' in m at or after i, or -1.
-func indexColon(m []byte, i int) int {
-	const colon = ':' * swarLo
-	for ; i+8 <= len(m); i += 8 {
-		c := zeroBytes(binary.LittleEndian.Uint64(m[i:]) ^ colon)
-		for c != 0 {
-			k := i + bits.TrailingZeros64(c)>>3
-			if m[k] == ':' {
-				return k
-			}
-			c &= c - 1
-		}
-	}
-	for ; i < len(m); i++ {
-		if m[i] == ':' {
-			return i
-		}
-	}
-	return -1
 }

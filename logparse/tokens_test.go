@@ -91,3 +91,21 @@ func TestTokens(t *testing.T) {
 		}
 	}
 }
+
+// TestExtractTokensAllocs checks that ExtractTokens allocates nothing once
+// the record's slices have grown, for short and long messages (sources
+// such as the .etl reader call it for every record).
+func TestExtractTokensAllocs(t *testing.T) {
+	short := "*FAILED* [80072F8F] Send request hr = 0x80072F8F https://sls.update.microsoft.com/x error 80240438 (cV = abc.1)"
+	long := strings.Repeat(short+" ", 100)
+	for _, msg := range []string{short, long} {
+		r := &logparse.Record{Format: logparse.Win10, Message: []byte(msg)}
+		r.ExtractTokens()
+		if len(r.Codes) == 0 || len(r.URLs) == 0 || r.CV == (logparse.Span{}) {
+			t.Fatalf("tokens not found in %.40q: %+v", msg, r)
+		}
+		if n := testing.AllocsPerRun(100, r.ExtractTokens); n != 0 {
+			t.Errorf("%d-byte message: %.1f allocations per call", len(msg), n)
+		}
+	}
+}
