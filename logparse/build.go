@@ -91,12 +91,9 @@ func (s *Scanner) piece(start int) {
 		r.Format = p.format
 		r.PID, r.TID = p.pid, p.tid
 		if p.cached {
-			r.Component = s.cols.comp
+			r.Component = p.name
 		} else {
 			r.Component = s.intern(p.comp)
-			if p.cache {
-				s.cols.set(t[j:], p.pid, p.tid, r.Component)
-			}
 		}
 		r.Message = msg
 		switch p.format {
@@ -180,7 +177,11 @@ func (s *Scanner) piece(start int) {
 		}
 	}
 	if m := r.Message; len(m) > 8 && (m[0] == 'U' || m[0] == ' ') {
-		if i := bytes.Index(m, unknownOpen); i >= 0 && allSpace(m[:i]) && bytes.Contains(m, noFormatInfo) {
+		i := 0
+		for i < len(m) && m[i] == ' ' {
+			i++
+		}
+		if bytes.HasPrefix(m[i:], unknownOpen) && bytes.Contains(m, noFormatInfo) {
 			s.stats.NoSymbols++
 		}
 	}

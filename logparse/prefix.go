@@ -16,15 +16,9 @@ type prefix struct {
 	pid, tid   uint32
 	comp       []byte
 	msg        int // start of the message in the line
-	// std: parseWin10Rest found the component padded to 15 and the
-	// message one blank after it.
-	std bool
-	// cache: the Win10 columns l[28:56] determine PID, TID, component and
-	// message start (msg is 56): the scanner remembers them (see cols).
-	cache bool
-	// cached: PID, TID and message start come from the scanner's cols,
-	// and the component is cols.comp.
+	// cached: the component name is name (comp is not set).
 	cached bool
+	name   string
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
@@ -120,50 +114,104 @@ func (k *dtKey) set(l []byte) {
 	k[0], k[1], k[2] = binary.LittleEndian.Uint64(l), binary.LittleEndian.Uint64(l[8:]), binary.LittleEndian.Uint64(l[11:])
 }
 
-// cols remembers the PID, TID and component columns l[28:56] of the last
-// Windows 10 line in the standard layout ("19924 14968 Misc            "),
-// and what they parsed to: consecutive lines mostly come from one thread
-// of one component, and then they need no parsing.
-type cols struct {
-	w        [4]uint64 // l[28:36], l[36:44], l[44:52], l[48:56]
+// The columns after the time of a Windows 10 line, in the layout
+// Get-WindowsUpdateLog writes: PID and TID left-aligned in 5 columns and a
+// blank, the component left-aligned in 15 and a blank, then the message at
+// 56 ("19924 14968 Misc            *FAILED* ..."). parseWin10Cols reads
+// them when they have exactly this layout, and gives the same result as
+// parseWin10Rest (which looks at no byte outside l[28:56] then). Lines
+// mostly repeat the IDs of the line before, and a few components, so the
+// scanner remembers the last IDs and the last few components by their
+// bytes: then these columns cost a few word comparisons.
+
+// idCache is the last l[28:40] ("19924 14968 ") read and its values.
+type idCache struct {
+	w        [2]uint64 // l[28:36], l[32:40]
 	ok       bool
 	pid, tid uint32
-	comp     string
 }
 
-// same reports whether l has the remembered columns.
-func (c *cols) same(l []byte) bool {
-	if !c.ok || len(l) < 56 {
-		return false
+// compCache holds the last few l[40:56] read ("Misc            ") and the
+// component names they hold.
+type compCache struct {
+	w    [4][2]uint64 // l[40:48], l[48:56]
+	name [4]string
+	n    int // entries in use
+	next int // entry to replace next
+}
+
+// parseWin10Cols parses the standard columns l[28:56] (see above) and
+// returns the component, or false when the line does not have them.
+func (s *Scanner) parseWin10Cols(l []byte, p *prefix) (string, bool) {
+	if len(l) < 56 {
+		return "", false
 	}
 	_ = l[55]
-	return binary.LittleEndian.Uint64(l[28:]) == c.w[0] && binary.LittleEndian.Uint64(l[36:]) == c.w[1] &&
-		binary.LittleEndian.Uint64(l[44:]) == c.w[2] && binary.LittleEndian.Uint64(l[48:]) == c.w[3]
+	a, b := binary.LittleEndian.Uint64(l[28:]), binary.LittleEndian.Uint64(l[32:])
+	if c := &s.ids; c.ok && c.w[0] == a && c.w[1] == b {
+		p.pid, p.tid = c.pid, c.tid
+	} else {
+		pid, ok1 := fixedID(l[28:34])
+		tid, ok2 := fixedID(l[34:40])
+		if !ok1 || !ok2 {
+			return "", false
+		}
+		*c = idCache{w: [2]uint64{a, b}, ok: true, pid: pid, tid: tid}
+		p.pid, p.tid = pid, tid
+	}
+	a, b = binary.LittleEndian.Uint64(l[40:]), binary.LittleEndian.Uint64(l[48:])
+	c := &s.colComp
+	for k := 0; k < c.n; k++ {
+		if c.w[k][0] == a && c.w[k][1] == b {
+			p.format, p.msg = Win10, 56
+			return c.name[k], true
+		}
+	}
+	f := l[40:56]
+	ce := 0
+	for ce < len(f) && f[ce] != ' ' && f[ce] != '\t' {
+		ce++
+	}
+	if ce == 0 || ce == len(f) || !allSpace(f[ce:]) || bytes.HasPrefix(f, unknownOpen) {
+		return "", false
+	}
+	name := s.intern(f[:ce])
+	k := c.next
+	c.w[k], c.name[k] = [2]uint64{a, b}, name
+	c.next = (k + 1) % len(c.w)
+	c.n = max(c.n, k+1)
+	p.format, p.msg = Win10, 56
+	return name, true
 }
 
-// set remembers the columns of l (at least 56 bytes) and what they say.
-func (c *cols) set(l []byte, pid, tid uint32, comp string) {
-	_ = l[55]
-	c.w = [4]uint64{binary.LittleEndian.Uint64(l[28:]), binary.LittleEndian.Uint64(l[36:]),
-		binary.LittleEndian.Uint64(l[44:]), binary.LittleEndian.Uint64(l[48:])}
-	c.pid, c.tid, c.comp, c.ok = pid, tid, comp, true
+// fixedID parses a left-aligned decimal number of 1 to 5 digits padded
+// with blanks to 6 bytes ("19924 ", "7728  ").
+func fixedID(f []byte) (uint32, bool) {
+	var v uint32
+	i := 0
+	for i < 5 && isDigit(f[i]) {
+		v = v*10 + uint32(f[i]-'0')
+		i++
+	}
+	if i == 0 {
+		return 0, false
+	}
+	for ; i < 6; i++ {
+		if f[i] != ' ' {
+			return 0, false
+		}
+	}
+	return v, true
 }
 
 // win10Rest parses "PID TID Component   message" from l[28:] of a Windows
-// 10 line, or takes it from s.cols when the columns are those of the last
-// line. The result is the same: parseWin10Rest, when it finds the standard
-// layout with the message at 56, looks at no byte outside l[28:56] and
-// needs only len(l) >= 56.
+// 10 line; p.comp is set, or p.name when the component name is known.
 func (s *Scanner) win10Rest(l []byte, p *prefix) bool {
-	if s.cols.same(l) {
-		p.format, p.pid, p.tid, p.comp, p.msg, p.cached = Win10, s.cols.pid, s.cols.tid, nil, 56, true
+	if name, ok := s.parseWin10Cols(l, p); ok {
+		p.name, p.cached = name, true
 		return true
 	}
-	if !parseWin10Rest(l, 28, p) {
-		return false
-	}
-	p.cache = p.std && p.msg == 56
-	return true
+	return parseWin10Rest(l, 28, p)
 }
 
 // parseWin10Rest parses "PID TID Component   message" from l[i:]. The
@@ -203,7 +251,6 @@ func parseWin10Rest(l []byte, i int, p *prefix) bool {
 	}
 	if pad < len(l) && allSpace(l[ce:pad+1]) {
 		p.msg = pad + 1
-		p.std = true
 		return true
 	}
 	// Collapsed whitespace: the message starts after the blanks.

@@ -85,9 +85,10 @@ type Scanner struct {
 	prev    Record  // last record with a prefix, for continuations
 	have    bool    // prev is set
 	dates   dateCache
-	dt      dtKey // "2023/03/21 22:19:01" of the last Win10 record
-	cols    cols  // PID, TID and component columns of the last Win10 line
-	dtSecs  int64 // its seconds
+	dt      dtKey     // "2023/03/21 22:19:01" of the last Win10 record
+	ids     idCache   // last Win10 PID and TID columns
+	colComp compCache // last Win10 component columns
+	dtSecs  int64     // its seconds
 	dtOK    bool
 	zone    *time.Location
 	zoneOff int

@@ -493,42 +493,62 @@ const (
 	wordCode           // any value is a code
 )
 
-// wordClass classifies the word before a 0x number.
+// wordClass classifies the word before a 0x number (only its last 24
+// bytes count), ignoring case.
 func wordClass(w []byte) int {
 	if len(w) == 0 {
 		return wordWeak
 	}
-	var low [24]byte
-	n := len(w)
-	if n > len(low) {
-		w = w[n-len(low):]
-		n = len(low)
+	if n := len(w); n > 24 {
+		w = w[n-24:]
 	}
-	for i := 0; i < n; i++ {
-		c := w[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		low[i] = c
-	}
-	s := string(low[:n]) // does not allocate: only compared
-	if len(s) >= 2 && s[:2] == "hr" {
+	if len(w) >= 2 && w[0]|0x20 == 'h' && w[1]|0x20 == 'r' {
 		return wordCode
 	}
-	for _, suf := range notCodeWords {
-		if hasSuffix(s, suf) {
+	// The words are bucketed by their last letter: a word is checked
+	// against the not-code words first.
+	last := w[len(w)-1] | 0x20
+	for _, suf := range notCodeByLast[last] {
+		if hasSuffixFold(w, suf) {
 			return wordNotCode
 		}
 	}
-	for _, suf := range codeWords {
-		if hasSuffix(s, suf) {
+	for _, suf := range codeByLast[last] {
+		if hasSuffixFold(w, suf) {
 			return wordCode
 		}
 	}
 	return wordWeak
 }
 
-func hasSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
+// hasSuffixFold reports whether w ends with the lower-case word suf, in
+// any case. Bytes of w are lowered by setting 0x20, which maps no byte
+// other than an upper-case letter onto a lower-case one.
+func hasSuffixFold(w []byte, suf string) bool {
+	if len(w) < len(suf) {
+		return false
+	}
+	w = w[len(w)-len(suf):]
+	for i := 0; i < len(suf); i++ {
+		if w[i]|0x20 != suf[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// byLast buckets words by their last byte.
+func byLast(words []string) (t [256][]string) {
+	for _, w := range words {
+		t[w[len(w)-1]] = append(t[w[len(w)-1]], w)
+	}
+	return t
+}
+
+var (
+	notCodeByLast = byLast(notCodeWords)
+	codeByLast    = byLast(codeWords)
+)
 
 var (
 	notCodeWords = []string{"flags", "flag", "type", "reason", "handle", "handler", "props", "id",
