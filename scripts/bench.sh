@@ -4,16 +4,19 @@
 # Builds a 1 GiB Windows 10 log by repeating the Windows 10/11 files of the
 # shared corpus, then times, on one core, `grep -c FAILED` and
 # `wulog parse --stats` (every record parsed, every token extracted) on the
-# same file in the same run, and prints the ratio and peak RSS.
-# Goal: ratio <= 2.0 and wulog's peak RSS < 64 MiB.
+# same file in the same run, alternating, and prints the median times, the
+# ratio of the medians and the peak RSS. Goal: ratio <= 2.0 and wulog's
+# peak RSS < 64 MiB.
 #
-# Usage: scripts/bench.sh [SIZE_MIB] (default 1024). Needs GNU time
-# (/usr/bin/time) and taskset (util-linux); the machine is best left idle.
+# Usage: scripts/bench.sh [SIZE_MIB] (default 1024). Environment: RUNS
+# (default 5), CPU (default 0), CORPUS (default ../shared/corpus). Needs GNU
+# time (/usr/bin/time) and taskset (util-linux); the machine is best left
+# idle: the load average is printed before and after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mib=${1:-1024}
 corpus=${CORPUS:-../shared/corpus}
-runs=${RUNS:-3}
+runs=${RUNS:-5}
 cpu=${CPU:-0}
 
 ls "$corpus"/win1*.log >/dev/null 2>&1 || { echo "no Windows 10/11 logs in $corpus" >&2; exit 1; }
@@ -34,24 +37,32 @@ truncate -s "$target" "$log" # may cut the last line: the reader must cope
 rm "$tmp/one"
 cat "$log" > /dev/null # into the page cache
 
-# best RUNS wall time (seconds) and max peak RSS (KiB) of a command
-measure() {
-  local best="" rss=0 t m
-  for ((r = 0; r < runs; r++)); do
-    /usr/bin/time -f "%e %M" -o "$tmp/time" "$@" > "$tmp/out"
-    read -r t m < "$tmp/time"
-    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
-    [ "$m" -gt "$rss" ] && rss=$m
-  done
-  echo "$best $rss"
+# run CMD...: one timed run, appending "seconds rss_kib" to $tmp/times.NAME
+run() {
+  local name=$1
+  shift
+  /usr/bin/time -f "%e %M" -o "$tmp/time" "$@" > "$tmp/out.$name"
+  cat "$tmp/time" >> "$tmp/times.$name"
 }
 
-echo "input: $(stat -c %s "$log") bytes ($(wc -l < "$log") lines), one core (cpu $cpu), best of $runs"
-read -r gt grss < <(measure taskset -c "$cpu" grep -c FAILED "$log")
-echo "grep -c FAILED:        ${gt}s  peak RSS $((grss / 1024)) MiB  ($(cat "$tmp/out") lines)"
-read -r wt wrss < <(GOMAXPROCS=1 measure taskset -c "$cpu" "$tmp/wulog" parse --stats "$log")
-echo "wulog parse --stats:   ${wt}s  peak RSS $((wrss / 1024)) MiB"
-sed 's/^/  /' "$tmp/out"
+# median seconds and max RSS (KiB) of the runs of NAME
+summary() {
+  sort -n "$tmp/times.$1" | awk '{t[NR] = $1; if ($2 > m) m = $2}
+    END {if (NR % 2) med = t[(NR + 1) / 2]; else med = (t[NR / 2] + t[NR / 2 + 1]) / 2; print med, m}'
+}
+
+echo "input: $(stat -c %s "$log") bytes ($(wc -l < "$log") lines), one core (cpu $cpu), median of $runs runs each, alternating"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for ((r = 0; r < runs; r++)); do
+  run grep taskset -c "$cpu" grep -c FAILED "$log"
+  GOMAXPROCS=1 run wulog taskset -c "$cpu" "$tmp/wulog" parse --stats "$log"
+done
+echo "load after:  $(cut -d' ' -f1-3 /proc/loadavg)"
+read -r gt grss < <(summary grep)
+read -r wt wrss < <(summary wulog)
+echo "grep -c FAILED:        ${gt}s  peak RSS $((grss / 1024)) MiB  ($(cat "$tmp/out.grep") lines)  runs: $(cut -d' ' -f1 "$tmp/times.grep" | tr '\n' ' ')"
+echo "wulog parse --stats:   ${wt}s  peak RSS $((wrss / 1024)) MiB  runs: $(cut -d' ' -f1 "$tmp/times.wulog" | tr '\n' ' ')"
+sed 's/^/  /' "$tmp/out.wulog"
 ratio=$(awk "BEGIN{printf \"%.2f\", $wt / $gt}")
 echo "ratio wulog/grep: $ratio (goal <= 2.00); wulog peak RSS $((wrss / 1024)) MiB (goal < 64)"
 awk "BEGIN{exit !($ratio <= 2.0 && $wrss < 65536)}" && echo "goal met" || echo "goal NOT met"
