@@ -2,8 +2,11 @@ package input
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/wulog/wulog/logparse"
@@ -58,3 +61,93 @@ func (u unnamed) Error() string { return u.msg }
 
 // Unwrap returns the reader's error.
 func (u unnamed) Unwrap() error { return u.err }
+
+// isETLName reports whether a file name has the .etl extension.
+func isETLName(name string) bool { return strings.EqualFold(filepath.Ext(name), ".etl") }
+
+// groupETL replaces the plain .etl files of each folder in ins, when there
+// are several, by one folder input at the place of the first of them.
+func groupETL(ins []Input) []Input {
+	isFile := func(in Input) bool { return in.Member == "" && in.Path != "" && isETLName(in.Path) }
+	byDir := map[string][]string{}
+	for _, in := range ins {
+		if isFile(in) {
+			dir := filepath.Dir(in.Path)
+			byDir[dir] = append(byDir[dir], in.Path)
+		}
+	}
+	out := make([]Input, 0, len(ins))
+	for _, in := range ins {
+		if !isFile(in) {
+			out = append(out, in)
+			continue
+		}
+		dir := filepath.Dir(in.Path)
+		files := byDir[dir]
+		switch {
+		case len(files) == 1:
+			out = append(out, in)
+		case files[0] == in.Path:
+			out = append(out, Input{Name: folderName(dir, len(files)), Path: dir, Files: files})
+		}
+	}
+	return out
+}
+
+// folderName is the display name of the .etl files of dir: "dir/ (n .etl
+// files)".
+func folderName(dir string, n int) string {
+	if !strings.HasSuffix(dir, string(os.PathSeparator)) && !strings.HasSuffix(dir, "/") {
+		dir += string(os.PathSeparator)
+	}
+	return fmt.Sprintf("%s (%d .etl files)", dir, n)
+}
+
+// openETLFolder opens the .etl files of a folder input as one stream of
+// Windows Update records merged by time (etl.Merge: a file is read when
+// the merge reaches its first event). Files that cannot be opened as ETL
+// files are left out and reported by Err, one clause each naming the file,
+// after the records of the others; when none can be opened, Open fails.
+func openETLFolder(in Input) (*Log, error) {
+	l := &Log{Name: in.Name, Format: "etl"}
+	var readers []*etl.Reader
+	var bad []string
+	for _, p := range in.Files {
+		f, err := etl.Open(p, nil)
+		if err != nil {
+			msg := unwrapPath(err).Error()
+			if !strings.HasPrefix(msg, p+": ") {
+				msg = p + ": " + msg
+			}
+			bad = append(bad, msg)
+			continue
+		}
+		l.closers = append(l.closers, f)
+		readers = append(readers, f.Reader)
+	}
+	if len(readers) == 0 {
+		return nil, errors.New(strings.Join(bad, "; "))
+	}
+	src := wu.NewSource(etl.Merge(readers...), nil)
+	if len(bad) == 0 {
+		l.Source = src
+	} else {
+		l.Source = &lateErr{src, errors.New(strings.Join(bad, "; "))}
+	}
+	return l, nil
+}
+
+// lateErr is a Source whose Err also reports an error met before it
+// started (files of a folder that could not be opened).
+type lateErr struct {
+	logparse.Source
+	err error
+}
+
+// Err returns the source's own error and the earlier one.
+func (s *lateErr) Err() error {
+	if err := s.Source.Err(); err != nil {
+		return fmt.Errorf("%w; %w", s.err, err)
+	}
+	return s.err
+}

@@ -44,6 +44,10 @@ type Input struct {
 	Path string
 	// Member is the name of the zip archive member, or "".
 	Member string
+	// Files are, for the .etl files of one folder (a copy of
+	// C:\Windows\Logs\WindowsUpdate), the files read as one time-merged
+	// stream; Path is then the folder and Name "folder/ (N .etl files)".
+	Files []string
 
 	stdin io.Reader
 }
@@ -59,9 +63,11 @@ type Options struct {
 
 // Expand turns command-line arguments into inputs: "-" is standard input,
 // a directory yields the logs found under it (recursively, sorted by path),
-// a .zip file yields its log members, anything else is a file. Arguments
-// that cannot be used give one error each, naming the argument; the other
-// arguments are still expanded.
+// a .zip file yields its log members, anything else is a file. The .etl
+// files found in one folder are one input when there are several of them
+// (Windows Update splits its trace into files over time): they are read as
+// one stream merged by time. Arguments that cannot be used give one error
+// each, naming the argument; the other arguments are still expanded.
 func Expand(args []string, opt Options) ([]Input, []error) {
 	var ins []Input
 	var errs []error
@@ -136,7 +142,7 @@ func walk(dir string, opt Options) ([]Input, []error) {
 		return nil
 	})
 	sort.SliceStable(ins, func(i, j int) bool { return ins[i].Name < ins[j].Name })
-	return ins, errs
+	return groupETL(ins), errs
 }
 
 // zipMembers lists the members of a zip archive that are inputs. When
@@ -272,7 +278,13 @@ var ErrBinary = errors.New("binary file, not a Windows Update log")
 // [logparse.Scanner]; gzip-compressed content is decompressed whatever the
 // name; registered binary formats go to their decoder; other binary
 // content gives an error wrapping [ErrBinary]. The error names the input.
+// The .etl files of a folder input are merged by time (see [Input.Files]);
+// a file among them that cannot be read is reported by the Log's Err, after
+// the records of the others.
 func (in Input) Open() (*Log, error) {
+	if len(in.Files) > 0 {
+		return openETLFolder(in)
+	}
 	l := &Log{Name: in.Name}
 	var r io.Reader
 	var ra io.ReaderAt

@@ -17,7 +17,7 @@ import (
 type ParseCmd struct {
 	Format string   `help:"Output format: text, jsonl or csv." enum:"text,jsonl,csv" default:"text" short:"f"`
 	Stats  bool     `help:"Print the totals of each input (records, unparsed and continuation lines, bytes, encoding, codes) instead of the records."`
-	Paths  []string `arg:"" name:"path" help:"Log files, directories, .gz or .zip archives, or - for standard input." type:"string"`
+	Paths  []string `arg:"" name:"path" help:"Log files (text or .etl), directories (searched for logs; the .etl files of one folder are read as one stream merged by time), .gz or .zip archives, or - for standard input." type:"string"`
 }
 
 // Run prints the records (or totals) of every input. Inputs that cannot be

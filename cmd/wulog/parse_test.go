@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/wulog/wulog/logparse/etl/etltest"
 )
 
 const parseSample = "...\n" +
@@ -128,5 +132,48 @@ func TestParseErrorsAndStdin(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("stats output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestParseETLFolder: wulog parse on a folder of .etl files prints one
+// time-merged stream under the folder's name, and a file of the folder that
+// is not an ETL file gives one error line naming it and exit status 2
+// while the others are still printed.
+func TestParseETLFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "WindowsUpdate")
+	os.MkdirAll(dir, 0o755)
+	t0 := time.Date(2023, 3, 21, 22, 19, 1, 0, time.UTC)
+	for f := 0; f < 2; f++ {
+		var evs []etltest.Event
+		for i := f; i < 10; i += 2 {
+			evs = append(evs, etltest.WU(t0.Add(time.Duration(i)*time.Second), 0, 100, uint32(i), "Misc", fmt.Sprintf("*FAILED* [80072F8F] send %d", i)))
+		}
+		data, err := etltest.Write(etltest.Options{}, evs...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("WindowsUpdate.20230321.2219%02d.etl", f)), data, 0o644)
+	}
+	code, out, stderr := runParse(t, "", "--format", "jsonl", dir)
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	for i, l := range lines {
+		if !strings.Contains(l, fmt.Sprintf(`"message":"*FAILED* [80072F8F] send %d"`, i)) || !strings.Contains(l, `"hresults":["0x80072F8F"]`) {
+			t.Errorf("line %d: %s", i, l)
+		}
+	}
+	if len(lines) != 10 {
+		t.Errorf("%d records", len(lines))
+	}
+
+	bad := filepath.Join(dir, "WindowsUpdate.20230321.221959.etl")
+	os.WriteFile(bad, []byte("copied while Windows Update was writing it: not an ETL file yet"), 0o644)
+	code, out, stderr = runParse(t, "", "--stats", dir)
+	name := dir + string(os.PathSeparator) + " (3 .etl files)"
+	if code != 2 || !strings.HasPrefix(out, name+": ") || !strings.Contains(out, "records 10") ||
+		strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "wulog: "+bad+": ") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, stderr)
 	}
 }
