@@ -81,7 +81,7 @@ func (s *Scanner) piece(start int) {
 				}
 				continue
 			}
-			if k := kindAt(t[:end], c); k != 0 {
+			if k := kindAt(t, c); k != 0 {
 				s.pos = append(s.pos, int32(c-ms))
 				kinds |= k
 			}

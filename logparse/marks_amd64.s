@@ -6,25 +6,28 @@
 #define BCAST(c, X, Y) MOVQ $c, AX; MOVQ AX, X; VPBROADCASTB X, Y
 
 // One 32-byte half of a block at off(SI): the newline mask into NL, the
-// trigger mask into TG (see marks.go for the list of triggers).
-// One 32-byte half of a block at off(SI): the newline mask into NL, the
-// trigger mask into TG (see marks.go for the triggers). Y1 is the next byte
-// in lower case, Y2 the byte 3 on; Y3 gathers the triggers: "ht" "hr" (any
-// case), "rr", "0x", "[", "(c", ":..:".
+// trigger mask into TG (see marks.go for the triggers). Y1 is the next
+// byte (then in lower case), Y2 the byte 3 on; Y3 gathers the triggers:
+// ":..:", "rr", "ht" "hr" (any case), "0x", "[", "(c".
 #define HALF(off, NL, TG) \
 	VMOVDQU   off(SI), Y0; \
 	VMOVDQU   off+1(SI), Y1; \
 	VMOVDQU   off+3(SI), Y2; \
 	VPCMPEQB  Y6, Y0, Y3; \
 	VPMOVMSKB Y3, NL; \
-	VPOR      Y7, Y1, Y1; \
-	VPOR      Y7, Y0, Y3; \
-	VPCMPEQB  Y8, Y3, Y3; \
-	VPCMPEQB  Y9, Y1, Y4; \
-	VPCMPEQB  Y10, Y1, Y5; \
-	VPOR      Y5, Y4, Y4; \
+	VPCMPEQB  Y15, Y0, Y3; \
+	VPCMPEQB  Y15, Y2, Y4; \
 	VPAND     Y4, Y3, Y3; \
 	VPCMPEQB  Y10, Y0, Y4; \
+	VPCMPEQB  Y10, Y1, Y5; \
+	VPAND     Y5, Y4, Y4; \
+	VPOR      Y4, Y3, Y3; \
+	VPOR      Y7, Y1, Y1; \
+	VPOR      Y7, Y0, Y4; \
+	VPCMPEQB  Y8, Y4, Y4; \
+	VPCMPEQB  Y9, Y1, Y5; \
+	VPCMPEQB  Y10, Y1, Y2; \
+	VPOR      Y2, Y5, Y5; \
 	VPAND     Y5, Y4, Y4; \
 	VPOR      Y4, Y3, Y3; \
 	VPCMPEQB  Y11, Y0, Y4; \
@@ -35,10 +38,6 @@
 	VPOR      Y4, Y3, Y3; \
 	VPCMPEQB  Y14, Y0, Y4; \
 	VPCMPEQB  (R10), Y1, Y5; \
-	VPAND     Y5, Y4, Y4; \
-	VPOR      Y4, Y3, Y3; \
-	VPCMPEQB  Y15, Y0, Y4; \
-	VPCMPEQB  Y15, Y2, Y5; \
 	VPAND     Y5, Y4, Y4; \
 	VPOR      Y4, Y3, Y3; \
 	VPMOVMSKB Y3, TG

@@ -108,3 +108,33 @@ func FuzzMarks(f *testing.F) {
 	f.Add([]byte("2023/03/21 22:19:01.8143606 19924 14968 Misc            *FAILED* [80072F8F] Send request (cV = x) hr = 0x80072f8f https://a error\n"))
 	f.Fuzz(func(t *testing.T, hay []byte) { checkMarks(t, hay) })
 }
+
+// BenchmarkClassify measures the classification kernels alone on a real
+// Windows 10 log: assembly where there is one, and pure Go.
+func BenchmarkClassify(b *testing.B) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "win1*.log"))
+	if len(files) == 0 {
+		b.Skip("no Windows 10 logs in ../shared/corpus")
+	}
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	blocks := (len(data) - after) / 64
+	nl, tg := make([]uint64, blocks), make([]uint64, blocks)
+	b.Run("asm", func(b *testing.B) {
+		if !classifyAsm(data, blocks, nl, tg) {
+			b.Skip("no assembly kernel on this machine")
+		}
+		b.SetBytes(int64(blocks * 64))
+		for b.Loop() {
+			classifyAsm(data, blocks, nl, tg)
+		}
+	})
+	b.Run("go", func(b *testing.B) {
+		b.SetBytes(int64(blocks * 64))
+		for b.Loop() {
+			classifyGo(data, blocks, nl, tg)
+		}
+	})
+}

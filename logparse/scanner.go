@@ -85,11 +85,11 @@ type Scanner struct {
 	prev    Record  // last record with a prefix, for continuations
 	have    bool    // prev is set
 	dates   dateCache
-	dt      dtKey     // "2023/03/21 22:19:01" of the last Win10 record
+	dt      dtKey // "2023/03/21 22:19:01" of the last Win10 record
+	dtSecs  int64 // its seconds
+	dtOK    bool
 	ids     idCache   // last Win10 PID and TID columns
 	colComp compCache // last Win10 component columns
-	dtSecs  int64     // its seconds
-	dtOK    bool
 	zone    *time.Location
 	zoneOff int
 	zoned   bool
