@@ -13,7 +13,7 @@ import (
 // assembly (about 30 instructions per 32 bytes, 16 GB/s); elsewhere, and
 // with the purego build tag, a pure Go version does the same work.
 //
-// A trigger is the first byte of one of these pairs (the letters marked
+// A trigger is the first byte of one of these patterns (the letters marked
 // "any case" match in upper or lower case; the code that takes a trigger
 // checks the exact spelling):
 //
@@ -65,9 +65,9 @@ const after = 3
 type marks struct {
 	nl, tg []uint64
 	// hay[:done] is classified for good: a multiple of 64, and each of
-	// those blocks was classified with the byte after it known. The bits
-	// of the blocks after done are provisional (the last byte of the
-	// haystack may be an 'r' followed by an 'r' not read yet).
+	// those blocks was classified with the after bytes that follow it
+	// known. The bits of the blocks after done are provisional (a pair
+	// may end in bytes not read yet).
 	done int
 	// upto is the length of the haystack last classified, or -1.
 	upto int
