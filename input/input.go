@@ -1,7 +1,8 @@
 // Package input opens what a user names on the command line as streams of
 // Windows Update log records: files, "-" for standard input, directories
-// (searched recursively for Windows Update logs), gzip-compressed files and
-// zip archives (each matching member is an input of its own).
+// (searched recursively for Windows Update logs; the .etl files of one
+// folder are one input, merged by time), gzip-compressed files and zip
+// archives (each matching member is an input of its own).
 //
 // [Expand] turns arguments into a list of [Input] values without reading
 // them; [Input.Open] sniffs the content (text log, gzip, a registered
