@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/wulog/wulog/hresult"
 	"github.com/wulog/wulog/logparse"
@@ -122,8 +124,30 @@ type FailureChain struct {
 	order    int
 	last     Line
 	lastText []byte
-	lastRaw  []byte
-	lastOp   int
+	// seen remembers, for each operation (and, at maxOps, for the
+	// occurrences beyond the cap), the last message that normalized to
+	// it, so that repeated messages are not normalized again.
+	seen   [maxOps + 1]opKey
+	lastOp int
+}
+
+// opKey is a message prefix that determines a normalized operation: a
+// message equal to raw (whole) or starting with raw (not whole)
+// normalizes to the same operation.
+type opKey struct {
+	raw   []byte
+	whole bool
+	ok    bool
+}
+
+func (k *opKey) match(msg []byte) bool {
+	if !k.ok {
+		return false
+	}
+	if k.whole {
+		return bytes.Equal(msg, k.raw)
+	}
+	return bytes.HasPrefix(msg, k.raw)
 }
 
 // OnlyOps reports whether every occurrence of the chain is one of the
@@ -296,17 +320,46 @@ type Evidence struct {
 	chainIdx map[chainKey]*FailureChain
 	threads  map[uint64]*threadState
 	hosts    map[string]string
-	prevTime time.Time
-	prevN    int64
-	prevFile string
-	prevLine int64
-	prevComp string
-	firstN   int64
-	lastN    int64
-	zone     string
-	zoneNew  string
-	finished bool
-	opBuf    []byte
+	curFile  string
+	timed    bool // a record with a time was seen
+	// lastIsPrev says that Last is prev.time, not yet copied to Last.
+	lastIsPrev bool
+	prev       prevRecord
+	firstN     int64
+	lastN      int64
+	zone       string
+	zoneNew    string
+	finished   bool
+	opBuf      []byte
+	// Caches of the last lookups, before the maps: records come in runs
+	// of the same thread and code, and failures alternate between a few
+	// chains and hosts.
+	lastTK    uint64
+	lastTS    *threadState
+	recent    [16]*FailureChain // by a hash of the chain key
+	lastCode  *CodeStat
+	hostCache [4]hostEntry
+	hostNext  uint8
+	// What Finish turns into Ops' outcome pointers, LastServiceStart and
+	// Server: the last ones seen are kept in reused buffers until then.
+	outs         [numOpKinds]outcomeSlots
+	outSeq       int64
+	serviceStart lineBuf
+	server       struct {
+		seen bool
+		wsus []byte
+		line lineBuf
+	}
+}
+
+// prevRecord is what the clock-jump detection keeps of the last record.
+type prevRecord struct {
+	set  bool
+	n    int64 // time in Unix nanoseconds
+	time time.Time
+	file string
+	line int64
+	comp string
 }
 
 type chainKey struct {
@@ -319,14 +372,16 @@ type threadState struct {
 	host     string
 	hostAt   time.Time
 	hostLine int64
-	open     *openOp
+	open     openOp
 }
 
+// openOp is a legacy operation started on a thread ("** START **
+// Agent: Finding updates"), waiting for its "** END **".
 type openOp struct {
+	active bool
 	kind   OpKind
 	code   uint32
-	caller string
-	line   Line
+	caller []byte
 }
 
 // NewEvidence returns an empty Evidence.
@@ -352,8 +407,11 @@ func (e *Evidence) Add(r *logparse.Record) {
 	case logparse.Continuation:
 		return
 	}
-	if n := len(e.Files); r.File != "" && (n == 0 || e.Files[n-1] != r.File) {
-		e.addFile(r.File)
+	if !sameString(r.File, e.curFile) {
+		e.curFile = r.File
+		if r.File != "" {
+			e.addFile(r.File)
+		}
 	}
 	e.Records++
 	if int(r.Format) < len(e.Formats) {
@@ -393,6 +451,12 @@ func (e *Evidence) Add(r *logparse.Record) {
 	}
 }
 
+// sameString is a == b, without a call when both are the same string in
+// memory, as the file names of consecutive records are.
+func sameString(a, b string) bool {
+	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
+}
+
 func (e *Evidence) addFile(f string) {
 	for _, g := range e.Files {
 		if g == f {
@@ -412,13 +476,24 @@ func lineOf(r *logparse.Record) Line {
 
 // clock tracks first/last times and steps back in time.
 func (e *Evidence) clock(r *logparse.Record) {
+	tn := r.Time.UnixNano()
 	t := r.Time
-	tn := t.UnixNano()
-	if e.First.IsZero() || tn < e.firstN {
+	// Times mostly increase: the latest is then the previous record's,
+	// stored below, and Last is set only when that changes.
+	switch {
+	case !e.timed:
+		e.timed = true
 		e.First, e.firstN = t, tn
-	}
-	if e.Last.IsZero() || tn > e.lastN {
-		e.Last, e.lastN = t, tn
+		e.lastN, e.lastIsPrev = tn, true
+	case tn > e.lastN:
+		e.lastN, e.lastIsPrev = tn, true
+	default:
+		if e.lastIsPrev {
+			e.Last, e.lastIsPrev = e.prev.time, false
+		}
+		if tn < e.firstN {
+			e.First, e.firstN = t, tn
+		}
 	}
 	if r.Format == logparse.Legacy && r.Component == "Misc" {
 		e.legacyZone(r.Message)
@@ -426,26 +501,36 @@ func (e *Evidence) clock(r *logparse.Record) {
 	if r.ZoneKnown != e.ZoneKnown {
 		// A legacy log whose first records came before any "tz:" banner:
 		// wall clock before, exact instants after. Not comparable.
-		e.prevTime = time.Time{}
+		e.prev.set = false
+		e.ZoneKnown = r.ZoneKnown
 	}
-	e.ZoneKnown = r.ZoneKnown
-	if !e.prevTime.IsZero() {
-		d := time.Duration(tn - e.prevN)
-		if d < -30*time.Second && isRoundingArtefact(d, t) {
+	if d := time.Duration(tn - e.prev.n); e.prev.set && d < -30*time.Second {
+		if isRoundingArtefact(d, t) {
 			e.ClockArtefacts++
 			return // the artefact record is out of line: keep the previous time
 		}
 		if d <= -JumpThreshold {
-			e.ClockJumpCount++
-			if len(e.ClockJumps) < maxJumps {
-				before := Line{File: e.prevFile, Line: e.prevLine, Time: e.prevTime, Component: e.prevComp}
-				e.ClockJumps = append(e.ClockJumps, ClockJump{From: e.prevTime, To: t, Line: lineOf(r), Before: before, ZoneChange: e.zoneNew})
-			}
+			e.jump(r)
 		}
 	}
-	e.zoneNew = ""
-	e.prevTime, e.prevN = t, tn
-	e.prevFile, e.prevLine, e.prevComp = r.File, r.Line, r.Component
+	if e.zoneNew != "" {
+		e.zoneNew = ""
+	}
+	// Field by field: a composite literal is built on the stack and
+	// copied, which stalls on store forwarding, for every record.
+	p := &e.prev
+	p.set, p.n, p.time = true, tn, t
+	p.file, p.line, p.comp = r.File, r.Line, r.Component
+}
+
+// jump notes a step back in time from the previous record to r.
+func (e *Evidence) jump(r *logparse.Record) {
+	e.ClockJumpCount++
+	if len(e.ClockJumps) < maxJumps {
+		p := &e.prev
+		before := Line{File: p.file, Line: p.line, Time: p.time, Component: p.comp}
+		e.ClockJumps = append(e.ClockJumps, ClockJump{From: p.time, To: r.Time, Line: lineOf(r), Before: before, ZoneChange: e.zoneNew})
+	}
 }
 
 // isRoundingArtefact reports whether a step back of d to t is the
@@ -474,8 +559,11 @@ func (e *Evidence) legacyZone(msg []byte) {
 	if k := bytes.IndexAny(z, ") "); k >= 0 {
 		z = z[:k]
 	}
+	if e.zone == string(z) {
+		return // the same zone: nothing to allocate
+	}
 	zone := string(z)
-	if e.zone != "" && e.zone != zone {
+	if e.zone != "" {
 		e.zoneNew = e.zone + " -> " + zone
 	}
 	e.zone = zone
@@ -483,8 +571,12 @@ func (e *Evidence) legacyZone(msg []byte) {
 
 func threadKey(r *logparse.Record) uint64 { return uint64(r.PID)<<32 | uint64(r.TID) }
 
+// thread returns the state of r's thread, creating it if needed.
 func (e *Evidence) thread(r *logparse.Record) *threadState {
 	k := threadKey(r)
+	if e.lastTS != nil && e.lastTK == k {
+		return e.lastTS
+	}
 	ts := e.threads[k]
 	if ts == nil {
 		if len(e.threads) >= maxThreads {
@@ -492,6 +584,20 @@ func (e *Evidence) thread(r *logparse.Record) *threadState {
 		}
 		ts = &threadState{}
 		e.threads[k] = ts
+	}
+	e.lastTK, e.lastTS = k, ts
+	return ts
+}
+
+// findThread returns the state of r's thread, nil if there is none.
+func (e *Evidence) findThread(r *logparse.Record) *threadState {
+	k := threadKey(r)
+	if e.lastTS != nil && e.lastTK == k {
+		return e.lastTS
+	}
+	ts := e.threads[k]
+	if ts != nil {
+		e.lastTK, e.lastTS = k, ts
 	}
 	return ts
 }
@@ -503,7 +609,7 @@ func (e *Evidence) sawURL(r *logparse.Record) {
 		return
 	}
 	ts := e.thread(r)
-	ts.host = e.intern(h)
+	ts.host = e.hostName(h)
 	ts.hostAt = r.Time
 	ts.hostLine = r.Line
 	if r.Component == "SLS" && bytes.Contains(r.Message, []byte("/SLS/")) {
@@ -511,20 +617,106 @@ func (e *Evidence) sawURL(r *logparse.Record) {
 	}
 }
 
-// hostOf returns the lower-cased host of a URL, without port.
+// hostOf returns the host of a URL, without port.
 func hostOf(u []byte) []byte {
-	i := bytes.Index(u, []byte("://"))
+	i := nScheme.index(u)
 	if i < 0 {
 		return nil
 	}
 	h := u[i+3:]
-	if at := bytes.IndexByte(h, '@'); at >= 0 && at < bytes.IndexAny(h, "/?#") {
+	if at := bytes.IndexByte(h, '@'); at >= 0 && at < indexIn(h, &pathStart) {
 		h = h[at+1:]
 	}
-	if j := bytes.IndexAny(h, ":/?#>'\" \t"); j >= 0 {
+	if j := indexIn(h, &hostEnd); j >= 0 {
 		h = h[:j]
 	}
 	return h
+}
+
+var nScheme = newNeedle("://", ':')
+
+// needle is a byte string searched for by one of its rarer bytes: where
+// bytes.Index looks for the first byte ("E" of "Ending", frequent in the
+// GUIDs of the messages that are searched), a needle looks for the byte
+// chosen with bytes.IndexByte and compares around it.
+type needle struct {
+	s []byte
+	k int // index in s of the byte looked for
+}
+
+func newNeedle(s string, rare byte) *needle {
+	k := strings.IndexByte(s, rare)
+	if k < 0 {
+		panic("needle: " + string(rare) + " is not in " + s)
+	}
+	return &needle{s: []byte(s), k: k}
+}
+
+// index is bytes.Index(b, n.s).
+func (n *needle) index(b []byte) int {
+	s, k := n.s, n.k
+	last := len(b) - len(s) + k // the last place s[k] can be
+	for i := k; i <= last; i++ {
+		j := bytes.IndexByte(b[i:last+1], s[k])
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if bytes.Equal(b[i-k:i-k+len(s)], s) {
+			return i - k
+		}
+	}
+	return -1
+}
+
+// in is bytes.Contains(b, n.s).
+func (n *needle) in(b []byte) bool { return n.index(b) >= 0 }
+
+// byteSet is a set of bytes.
+type byteSet [256]bool
+
+func newByteSet(chars string) (s byteSet) {
+	for i := range len(chars) {
+		s[chars[i]] = true
+	}
+	return s
+}
+
+var (
+	pathStart = newByteSet("/?#")
+	hostEnd   = newByteSet(":/?#>'\" \t")
+)
+
+// indexIn returns the index of the first byte of b in set, -1 if none.
+func indexIn(b []byte, set *byteSet) int {
+	for i, c := range b {
+		if set[c] {
+			return i
+		}
+	}
+	return -1
+}
+
+// hostName returns the interned lower-case host name h, from a small
+// cache of the hosts seen last.
+func (e *Evidence) hostName(h []byte) string {
+	for i := range e.hostCache {
+		if c := &e.hostCache[i]; c.raw != nil && bytes.Equal(h, c.raw) {
+			return c.host
+		}
+	}
+	s := e.intern(h)
+	c := &e.hostCache[e.hostNext%uint8(len(e.hostCache))]
+	e.hostNext++
+	c.raw = append(c.raw[:0], h...)
+	c.host = s
+	return s
+}
+
+// hostEntry is an entry of Evidence.hostCache.
+type hostEntry struct {
+	raw  []byte
+	host string
 }
 
 func (e *Evidence) intern(h []byte) string {
@@ -550,10 +742,10 @@ func (e *Evidence) intern(h []byte) string {
 func (e *Evidence) endpoint(r *logparse.Record) string {
 	if len(r.URLs) > 0 {
 		if h := hostOf(r.Text(r.URLs[0])); len(h) > 0 {
-			return e.intern(h)
+			return e.hostName(h)
 		}
 	}
-	ts := e.threads[threadKey(r)]
+	ts := e.findThread(r)
 	if ts == nil || ts.host == "" {
 		return ""
 	}
@@ -618,17 +810,29 @@ var (
 	bCoreVersion   = []byte("Client version: Core: ")
 )
 
+// agentLine notes the agent version, update server and proxy access type
+// of "WU client version ...", "WSUS server: ..." and "Access type: ..."
+// (after any blanks and asterisks).
 func (e *Evidence) agentLine(r *logparse.Record, msg []byte) {
-	m := bytes.TrimLeft(msg, " *")
+	i := 0
+	for i < len(msg) && (msg[i] == ' ' || msg[i] == '*') {
+		i++
+	}
+	m := msg[i:]
+	if len(m) == 0 || m[0] != 'W' && m[0] != 'A' {
+		return // none of the prefixes below
+	}
 	switch {
 	case bytes.HasPrefix(m, bClientVersion):
 		e.AgentVersions = observe(e.AgentVersions, m[len(bClientVersion):], r)
 	case bytes.HasPrefix(m, bWSUSServer):
 		v := bytes.TrimSpace(m[len(bWSUSServer):])
-		e.Server = UpdateServer{Seen: true, Line: lineOf(r)}
-		if len(v) > 0 && !bytes.EqualFold(v, []byte("(null)")) && !bytes.EqualFold(v, []byte("<NULL>")) {
-			e.Server.WSUS = string(v)
+		if len(v) == 0 || bytes.EqualFold(v, []byte("(null)")) || bytes.EqualFold(v, []byte("<NULL>")) {
+			v = nil
 		}
+		e.server.seen = true
+		e.server.wsus = append(e.server.wsus[:0], v...)
+		e.server.line.set(r)
 	case bytes.HasPrefix(m, bAccessType):
 		e.Proxies = observe(e.Proxies, m[len(bAccessType):], r)
 	}
@@ -706,17 +910,17 @@ func (e *Evidence) downloadLine(r *logparse.Record, msg []byte) {
 			e.proxyError(r)
 		}
 		if c, ok := firstFailure(r); ok {
-			e.record(Download, c, "", r)
+			e.record(Download, c, nil, r)
 		}
-	case bytes.HasPrefix(msg, bDOJob) && bytes.Contains(msg, bDOCompleted):
-		e.record(Download, 0, "", r)
+	case len(msg) > 0 && msg[0] == 'D' && bytes.HasPrefix(msg, bDOJob) && bytes.Contains(msg, bDOCompleted):
+		e.record(Download, 0, nil, r)
 	}
 }
 
 // installLine recognizes "Deployment job Id ... : Ending Installing
 // updates, CallerId = ..., Exit code = 0x...".
 func (e *Evidence) installLine(r *logparse.Record, msg []byte) {
-	if bytes.Contains(msg, bEndingInstalling) {
+	if nEndingInstalling.in(msg) {
 		if c, ok := exitCode(r, msg); ok {
 			e.record(Install, c, callerOf(msg), r)
 		}
@@ -728,8 +932,8 @@ var (
 	bFindingUpdates   = []byte("Finding updates")
 	bInstallingUpdate = []byte("Installing updates")
 	bDownloadingUpd   = []byte("Downloading updates")
-	bServiceStartup   = []byte("Service startup")
-	bEndingInstalling = []byte("Ending Installing updates")
+	nServiceStartup   = newNeedle("Service startup", 'v')
+	nEndingInstalling = newNeedle("Ending Installing updates", 'I')
 	bDOCompleted      = []byte("completed successfully, updateId")
 	bDownloadError    = []byte("Error occurred while downloading update")
 	bBackgroundFailed = []byte("Background download of UpdateId")
@@ -766,31 +970,104 @@ func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
-func callerOf(msg []byte) string {
+// callerOf returns the caller named by "CallerId = ..." in msg (a slice
+// of msg), nil if none.
+func callerOf(msg []byte) []byte {
 	i := bytes.Index(msg, bCallerID)
 	if i < 0 {
-		return ""
+		return nil
 	}
 	v := msg[i+len(bCallerID):]
-	if j := bytes.IndexAny(v, ",]"); j >= 0 {
+	if j := indexIn(v, &callerEnd); j >= 0 {
 		v = v[:j]
 	}
 	if j := bytes.Index(v, []byte("  Id =")); j >= 0 {
 		v = v[:j]
 	}
-	return string(bytes.TrimSpace(v))
+	return bytes.TrimSpace(v)
 }
 
-func (e *Evidence) record(kind OpKind, code uint32, caller string, r *logparse.Record) {
-	o := &Outcome{Kind: kind, Code: code, Caller: caller, Line: lineOf(r)}
-	s := &e.Ops[kind]
-	s.Last = o
-	if o.Failed() {
-		s.Failed++
-		if s.FirstFailure == nil {
-			s.FirstFailure = o
+var callerEnd = newByteSet(",]")
+
+// outcomeSlots hold the outcomes that an OpStats points to while the log
+// is folded, in buffers reused from one outcome to the next; Finish turns
+// them into the OpStats' Outcome pointers.
+type outcomeSlots struct {
+	firstFailure, lastFailure, lastSuccess, last outcomeBuf
+}
+
+// outcomeBuf is one kept outcome; seq 0 means none.
+type outcomeBuf struct {
+	seq    int64
+	code   uint32
+	caller []byte
+	line   lineBuf
+}
+
+func (b *outcomeBuf) set(seq int64, code uint32, caller []byte, r *logparse.Record) {
+	b.seq, b.code = seq, code
+	b.caller = append(b.caller[:0], caller...)
+	b.line.set(r)
+}
+
+// lineBuf is lineOf(r) for a line that is replaced often (the last of
+// something): kept in a buffer that is reused, and turned into a Line by
+// get.
+type lineBuf struct {
+	line Line // without Text
+	text []byte
+}
+
+func (b *lineBuf) set(r *logparse.Record) {
+	b.line = Line{File: r.File, Line: r.Line, Time: r.Time, Component: r.Component}
+	b.text = append(b.text[:0], r.Message[:min(len(r.Message), maxText)]...)
+}
+
+func (b *lineBuf) get() Line {
+	l := b.line
+	l.Text = string(b.text)
+	return l
+}
+
+// materialize sets s's outcome pointers from the slots; slots holding the
+// same outcome give the same pointer.
+func (sl *outcomeSlots) materialize(kind OpKind, s *OpStats) {
+	var made [4]*Outcome
+	var seqs [4]int64
+	n := 0
+	get := func(b *outcomeBuf) *Outcome {
+		if b.seq == 0 {
+			return nil
 		}
-		s.LastFailure = o
+		for i := range n {
+			if seqs[i] == b.seq {
+				return made[i]
+			}
+		}
+		o := &Outcome{Kind: kind, Code: b.code, Caller: string(b.caller), Line: b.line.get()}
+		made[n], seqs[n] = o, b.seq
+		n++
+		return o
+	}
+	s.FirstFailure = get(&sl.firstFailure)
+	s.LastFailure = get(&sl.lastFailure)
+	s.LastSuccess = get(&sl.lastSuccess)
+	s.Last = get(&sl.last)
+	*sl = outcomeSlots{}
+}
+
+// record counts an outcome of kind with code; caller may be nil.
+func (e *Evidence) record(kind OpKind, code uint32, caller []byte, r *logparse.Record) {
+	e.outSeq++
+	seq := e.outSeq
+	s, sl := &e.Ops[kind], &e.outs[kind]
+	sl.last.set(seq, code, caller, r)
+	if hresult.IsFailure(code) {
+		s.Failed++
+		if sl.firstFailure.seq == 0 {
+			sl.firstFailure.set(seq, code, caller, r)
+		}
+		sl.lastFailure.set(seq, code, caller, r)
 		if s.FailCodes == nil {
 			s.FailCodes = make(map[uint32]int64)
 		}
@@ -799,7 +1076,7 @@ func (e *Evidence) record(kind OpKind, code uint32, caller string, r *logparse.R
 		}
 	} else {
 		s.Succeeded++
-		s.LastSuccess = o
+		sl.lastSuccess.set(seq, code, caller, r)
 	}
 }
 
@@ -807,20 +1084,22 @@ func (e *Evidence) record(kind OpKind, code uint32, caller string, r *logparse.R
 func (e *Evidence) outcome(r *logparse.Record, msg []byte) {
 	switch r.Marker {
 	case logparse.MarkerStart:
-		if bytes.Contains(msg, bServiceStartup) {
+		if nServiceStartup.in(msg) {
 			e.ServiceStarts++
-			e.LastServiceStart = lineOf(r)
+			e.serviceStart.set(r)
 			return
 		}
 		if r.Format == logparse.Legacy {
 			if k, ok := legacyOp(msg); ok {
-				e.thread(r).open = &openOp{kind: k, caller: callerOf(msg), line: lineOf(r)}
+				o := &e.thread(r).open
+				o.active, o.kind, o.code = true, k, 0
+				o.caller = append(o.caller[:0], callerOf(msg)...)
 			}
 		}
 		return
 	case logparse.MarkerWarning:
 		if r.Format == logparse.Legacy {
-			if ts := e.threads[threadKey(r)]; ts != nil && ts.open != nil {
+			if ts := e.findThread(r); ts != nil && ts.open.active {
 				if c, ok := exitCode(r, msg); ok {
 					ts.open.code = c
 				}
@@ -838,14 +1117,14 @@ func (e *Evidence) outcome(r *logparse.Record, msg []byte) {
 			}
 		}
 		if r.Format == logparse.Legacy {
-			ts := e.threads[threadKey(r)]
-			if k, ok := legacyOp(msg); ok && ts != nil && ts.open != nil && ts.open.kind == k {
+			ts := e.findThread(r)
+			if k, ok := legacyOp(msg); ok && ts != nil && ts.open.active && ts.open.kind == k {
 				caller := ts.open.caller
-				if caller == "" {
+				if len(caller) == 0 {
 					caller = callerOf(msg)
 				}
 				e.record(k, ts.open.code, caller, r)
-				ts.open = nil
+				ts.open.active = false
 			}
 		}
 		return
@@ -890,6 +1169,7 @@ func firstFailure(r *logparse.Record) (uint32, bool) {
 }
 
 var (
+	nEtry         = newNeedle("etry", 'y')
 	bRetryCounter = []byte("Retry Counter:")
 	bWillRetry    = []byte("Will retry")
 	bRetrying     = []byte("retrying")
@@ -927,14 +1207,18 @@ func (e *Evidence) failures(r *logparse.Record, msg []byte) {
 }
 
 func (e *Evidence) countCode(v uint32, r *logparse.Record) {
-	cs := e.Codes[v]
-	if cs == nil {
-		if len(e.Codes) >= maxCodes {
-			e.CodeOverflow++
-			return
+	cs := e.lastCode
+	if cs == nil || cs.Code != v {
+		cs = e.Codes[v]
+		if cs == nil {
+			if len(e.Codes) >= maxCodes {
+				e.CodeOverflow++
+				return
+			}
+			cs = &CodeStat{Code: v, First: r.Time, Sample: lineOf(r)}
+			e.Codes[v] = cs
 		}
-		cs = &CodeStat{Code: v, First: r.Time, Sample: lineOf(r)}
-		e.Codes[v] = cs
+		e.lastCode = cs
 	}
 	cs.Count++
 	if !r.Time.IsZero() {
@@ -948,15 +1232,22 @@ func (e *Evidence) countCode(v uint32, r *logparse.Record) {
 }
 
 func (e *Evidence) chain(k chainKey, r *logparse.Record, msg []byte) {
-	c := e.chainIdx[k]
-	if c == nil {
-		if len(e.chainIdx) >= e.MaxChains {
-			e.ChainOverflow++
-			return
+	// Failures alternate between a few chains: look in a small cache
+	// before hashing the key's strings.
+	slot := &e.recent[(k.code^k.code>>16^uint32(len(k.comp))<<3^uint32(len(k.host)))%uint32(len(e.recent))]
+	c := *slot
+	if c == nil || c.Code != k.code || c.Component != k.comp || c.Endpoint != k.host {
+		c = e.chainIdx[k]
+		if c == nil {
+			if len(e.chainIdx) >= e.MaxChains {
+				e.ChainOverflow++
+				return
+			}
+			c = &FailureChain{Component: k.comp, Code: k.code, Endpoint: k.host, First: r.Time, MaxRetryCounter: -1, order: len(e.Chains)}
+			e.chainIdx[k] = c
+			e.Chains = append(e.Chains, c)
 		}
-		c = &FailureChain{Component: k.comp, Code: k.code, Endpoint: k.host, First: r.Time, MaxRetryCounter: -1, order: len(e.Chains)}
-		e.chainIdx[k] = c
-		e.Chains = append(e.Chains, c)
+		*slot = c
 	}
 	c.Count++
 	if !r.Time.IsZero() {
@@ -973,6 +1264,15 @@ func (e *Evidence) chain(k chainKey, r *logparse.Record, msg []byte) {
 		c.last = Line{File: r.File, Line: r.Line, Time: r.Time, Component: r.Component}
 		c.lastText = append(c.lastText[:0], msg[:min(len(msg), maxText)]...)
 	}
+	// "Retry Counter:", "Will retry" and "retrying" all contain "etry".
+	if nEtry.in(msg) {
+		c.retries(msg)
+	}
+	c.countOp(e.opOf(c, msg))
+}
+
+// retries notes the retry counter and retry announcements of msg.
+func (c *FailureChain) retries(msg []byte) {
 	if i := bytes.Index(msg, bRetryCounter); i >= 0 {
 		v := bytes.TrimLeft(msg[i+len(bRetryCounter):], " ")
 		n := 0
@@ -986,26 +1286,58 @@ func (e *Evidence) chain(k chainKey, r *logparse.Record, msg []byte) {
 	if bytes.Contains(msg, bWillRetry) || bytes.Contains(msg, bRetrying) {
 		c.Retries++
 	}
-	// Storms repeat the same message: skip normalizing it again.
-	raw := msg[:min(len(msg), maxRaw)]
-	if c.lastRaw != nil && bytes.Equal(c.lastRaw, raw) {
-		c.countOp(c.lastOp)
-		return
+}
+
+// opOf returns the index in c.Ops of the operation msg normalizes to, or
+// -1 when it is a new operation beyond maxOps. Storms repeat the same
+// few messages: a message that starts like the last one seen for an
+// operation (see opKey) is not normalized again.
+func (e *Evidence) opOf(c *FailureChain, msg []byte) int {
+	if k := &c.seen[slotOf(c.lastOp)]; k.match(msg) {
+		return c.lastOp
 	}
-	c.lastRaw = append(c.lastRaw[:0], raw...)
-	e.opBuf = normalizeOp(e.opBuf[:0], msg)
-	c.lastOp = -1
+	for i := range c.seen {
+		if k := &c.seen[i]; k.match(msg) {
+			c.lastOp = opAt(i)
+			return c.lastOp
+		}
+	}
+	var key opKey
+	e.opBuf, key = normalizeOpKey(e.opBuf[:0], msg)
+	op := -1
 	for i := range c.Ops {
 		if c.Ops[i].Text == string(e.opBuf) {
-			c.lastOp = i
+			op = i
 			break
 		}
 	}
-	if c.lastOp < 0 && len(c.Ops) < maxOps {
+	if op < 0 && len(c.Ops) < maxOps {
 		c.Ops = append(c.Ops, Op{Text: string(e.opBuf)})
-		c.lastOp = len(c.Ops) - 1
+		op = len(c.Ops) - 1
 	}
-	c.countOp(c.lastOp)
+	if len(key.raw) <= maxRaw {
+		k := &c.seen[slotOf(op)]
+		k.raw = append(k.raw[:0], key.raw...)
+		k.whole, k.ok = key.whole, true
+	}
+	c.lastOp = op
+	return op
+}
+
+// slotOf and opAt map an operation index (-1 beyond maxOps) to its index
+// in FailureChain.seen and back.
+func slotOf(op int) int {
+	if op < 0 {
+		return maxOps
+	}
+	return op
+}
+
+func opAt(slot int) int {
+	if slot == maxOps {
+		return -1
+	}
+	return slot
 }
 
 // countOp counts an occurrence of operation i, or of an operation beyond
@@ -1018,60 +1350,108 @@ func (c *FailureChain) countOp(i int) {
 	c.Ops[i].Count++
 }
 
+var bFailedMarker = []byte("*FAILED*")
+
+// normalizeWords appends m to dst word by word until dst holds maxOpText
+// bytes: words are copied, or written "#" when they have a digit; runs of
+// blanks are written as one space. It returns where it stopped in m and
+// how much of m it read.
+func normalizeWords(dst, m []byte) (out []byte, i, used int) {
+	for i < len(m) && len(dst) < maxOpText {
+		if opClass[m[i]] == opBlank {
+			if len(dst) > 0 && dst[len(dst)-1] != ' ' {
+				dst = append(dst, ' ')
+			}
+			i++
+			used = i
+			continue
+		}
+		j, digit := wordEnd(m, i)
+		if digit {
+			dst = append(dst, '#')
+		} else {
+			dst = append(dst, m[i:j]...)
+		}
+		i, used = j, min(j+1, len(m)) // the blank that ends the word was read
+	}
+	return dst, i, used
+}
+
+// wordEnd returns the end of the word of m that starts at i, and whether
+// the word has a digit.
+func wordEnd(m []byte, i int) (int, bool) {
+	var class uint8
+	for ; i < len(m); i++ {
+		c := opClass[m[i]]
+		if c == opBlank {
+			break
+		}
+		class |= c
+	}
+	return i, class != 0
+}
+
+// opClass classifies the bytes of a message for normalizeOp: blanks
+// separate words, a digit makes a word a number.
+var opClass = func() (t [256]uint8) {
+	t[' '], t['\t'] = opBlank, opBlank
+	for c := '0'; c <= '9'; c++ {
+		t[c] = opDigit
+	}
+	return t
+}()
+
+const (
+	opBlank = 1
+	opDigit = 2
+)
+
 // normalizeOp appends to dst the message without its marker and code
 // prefix, with every word that contains a digit replaced by "#" and runs
 // of spaces collapsed, cut at maxOpText bytes.
 func normalizeOp(dst, msg []byte) []byte {
+	dst, _ = normalizeOpKey(dst, msg)
+	return dst
+}
+
+// normalizeOpKey is normalizeOp that also returns the part of msg the
+// result depends on.
+func normalizeOpKey(dst, msg []byte) ([]byte, opKey) {
 	m := msg
-	if i := bytes.Index(m, []byte("*FAILED*")); i >= 0 && i < 4 {
-		m = m[i+8:]
-		m = bytes.TrimLeft(m, " ")
-		if len(m) > 0 && m[0] == '[' {
-			if j := bytes.IndexByte(m, ']'); j >= 0 {
-				m = m[j+1:]
+	whole := false // the result depends on all of msg
+	for k := 0; k < 4 && k < len(m); k++ {
+		if bytes.HasPrefix(m[k:], bFailedMarker) {
+			m = m[k+len(bFailedMarker):]
+			m = bytes.TrimLeft(m, " ")
+			if len(m) > 0 && m[0] == '[' {
+				if j := bytes.IndexByte(m, ']'); j >= 0 {
+					m = m[j+1:]
+				} else {
+					whole = true // no ']' anywhere
+				}
 			}
+			break
 		}
 	}
-	m = bytes.TrimLeft(m, " *")
+	for len(m) > 0 && (m[0] == ' ' || m[0] == '*') {
+		m = m[1:]
+	}
 	m = bytes.TrimPrefix(m, []byte("WARNING: "))
 	m = bytes.TrimPrefix(m, []byte("FATAL: "))
-	// One pass: copy words, write "#" for words with a digit, collapse
-	// blanks.
-	start, digit := -1, false
-	flush := func(end int) {
-		if start < 0 {
-			return
-		}
-		if digit {
-			dst = append(dst, '#')
-		} else {
-			dst = append(dst, m[start:end]...)
-		}
-		start, digit = -1, false
-	}
-	for i := 0; i < len(m) && len(dst) < maxOpText; i++ {
-		switch c := m[i]; {
-		case c == ' ' || c == '\t':
-			flush(i)
-			if len(dst) > 0 && dst[len(dst)-1] != ' ' {
-				dst = append(dst, ' ')
-			}
-		default:
-			if start < 0 {
-				start = i
-			}
-			if '0' <= c && c <= '9' {
-				digit = true
-			}
-		}
-	}
-	if len(dst) < maxOpText {
-		flush(len(m))
+	// Output is never longer than the input read, so the prefixes trimmed
+	// above are inside the part read when the output fills up.
+	dst, i, used := normalizeWords(dst, m)
+	if i == len(m) {
+		whole = true
 	}
 	if len(dst) > maxOpText {
 		dst = dst[:maxOpText]
 	}
-	return bytes.TrimRight(dst, " ")
+	dst = bytes.TrimRight(dst, " ")
+	if whole {
+		return dst, opKey{raw: msg, whole: true}
+	}
+	return dst, opKey{raw: msg[:len(msg)-len(m)+used]}
 }
 
 // Finish completes the fold: it materializes the last samples and sorts
@@ -1081,6 +1461,9 @@ func (e *Evidence) Finish() {
 		return
 	}
 	e.finished = true
+	if e.lastIsPrev {
+		e.Last, e.lastIsPrev = e.prev.time, false
+	}
 	for _, c := range e.Chains {
 		if c.lastText != nil {
 			l := c.last
@@ -1088,12 +1471,26 @@ func (e *Evidence) Finish() {
 			c.Samples = append(c.Samples, l)
 			c.lastText = nil
 		}
-		c.lastRaw = nil
+		c.seen = [maxOps + 1]opKey{}
 		sort.SliceStable(c.Ops, func(i, j int) bool { return c.Ops[i].Count > c.Ops[j].Count })
 	}
+	for k := range e.Ops {
+		e.outs[k].materialize(OpKind(k), &e.Ops[k])
+	}
+	if e.ServiceStarts > 0 {
+		e.LastServiceStart = e.serviceStart.get()
+	}
+	if e.server.seen {
+		e.Server = UpdateServer{Seen: true, WSUS: string(e.server.wsus), Line: e.server.line.get()}
+	}
+	e.serviceStart = lineBuf{}
+	e.server.wsus, e.server.line = nil, lineBuf{}
 	e.threads = nil
 	e.hosts = nil
 	e.chainIdx = nil
+	e.lastTS, e.recent, e.lastCode = nil, [16]*FailureChain{}, nil
+	e.hostCache = [4]hostEntry{}
+	e.opBuf = nil
 }
 
 // ChainsFor returns the chains whose code is one of codes, in order of

@@ -337,7 +337,7 @@ func (c *AnalyzeCmd) analyze(ctx context.Context, j analyzeJob, facts diagnose.F
 				out.Err = err
 				return out
 			}
-			err = fold(l)
+			err = fold(l.Source) // the reader itself: no wrapper call per record
 			l.Close()
 			if err != nil {
 				out.Err = err
