@@ -1454,8 +1454,11 @@ func normalizeOpKey(dst, msg []byte) ([]byte, opKey) {
 	return dst, opKey{raw: msg[:len(msg)-len(m)+used]}
 }
 
-// Finish completes the fold: it materializes the last samples and sorts
-// each chain's operations. Call it once, after the last Add.
+// Finish completes the fold: it materializes what Add keeps in reused
+// buffers (each chain's last sample, the outcomes that Ops point to,
+// LastServiceStart, Server and Last), sorts each chain's operations and
+// drops the lookup tables. Call it once, after the last Add, before
+// reading the Evidence ([Run] calls it).
 func (e *Evidence) Finish() {
 	if e.finished {
 		return
