@@ -185,6 +185,7 @@ const (
 	numOpKinds
 )
 
+// String returns the operation kind as written in reports ("scan", "download", ...).
 func (k OpKind) String() string {
 	switch k {
 	case Scan:

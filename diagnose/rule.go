@@ -35,6 +35,7 @@ type Rule struct {
 	Run func(*Pass) (any, error)
 }
 
+// String returns the rule's ID and name, e.g. "WU1003 ctl-updater-blocked-by-acl".
 func (r *Rule) String() string { return r.ID + " " + r.Name }
 
 var ruleID = regexp.MustCompile(`^WU[0-9]{4}$`)

@@ -21,6 +21,7 @@ const (
 	CauseConfirmed
 )
 
+// String returns the verdict state as written in reports.
 func (s VerdictState) String() string {
 	return [...]string{"unknown", "ruled out", "suspected", "confirmed"}[s]
 }

@@ -99,6 +99,7 @@ type ParseError struct {
 	Reason string
 }
 
+// Error describes why the input is not an error code.
 func (e *ParseError) Error() string {
 	return fmt.Sprintf("%q is not an error code: %s", e.Input, e.Reason)
 }

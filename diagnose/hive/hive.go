@@ -61,6 +61,7 @@ type CorruptError struct {
 	Msg  string
 }
 
+// Error returns "hive PATH: what is wrong".
 func (e *CorruptError) Error() string { return fmt.Sprintf("hive %s: %s", e.Path, e.Msg) }
 
 const (

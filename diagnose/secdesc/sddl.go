@@ -54,6 +54,7 @@ type SyntaxError struct {
 	Msg    string
 }
 
+// Error describes the SDDL syntax error and where it is.
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("SDDL at offset %d: %s", e.Offset, e.Msg)
 }

@@ -40,6 +40,7 @@ type Error struct {
 // Unwrap returns e.Err.
 func (e *Error) Unwrap() error { return e.Err }
 
+// Error describes the problem with its file, line and JSON location.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
