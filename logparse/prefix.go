@@ -9,7 +9,6 @@ import (
 // prefix is what the record prefix of a line says.
 type prefix struct {
 	format     Format
-	textStart  int // where the prefix starts (after a BOM, NULs or a table pipe)
 	y, mo, d   int
 	h, mi, sec int
 	nsec       int
@@ -20,8 +19,6 @@ type prefix struct {
 	cached bool
 	name   string
 }
-
-var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // skipJunk returns the index of the first byte of l after byte order marks,
 // NUL bytes and a leading table pipe ("| ").

@@ -610,10 +610,6 @@ func (r *Record) findURL(m []byte, i int) int {
 
 func isLetter(c byte) bool { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }
 
-func isSchemeByte(c byte) bool {
-	return isLetter(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'
-}
-
 var urlStop = func() (t [256]bool) {
 	for c := 0; c <= ' '; c++ {
 		t[c] = true
