@@ -21,7 +21,9 @@ type Events interface {
 	Event() *Event
 	// Err returns the I/O error that stopped Scan, or nil.
 	Err() error
-	// Problems returns the damage skipped so far.
+	// Problems returns the damage skipped so far, in the order it was
+	// found. Problems are only ever appended, so a caller may remember
+	// how many it has seen.
 	Problems() []Problem
 	// Stats returns the counts so far.
 	Stats() Stats
@@ -38,19 +40,31 @@ var (
 // in time are read one after the other and memory stays that of the files
 // whose time ranges overlap.
 type Multi struct {
-	rs      []*Reader
-	files   []*File
-	next    int
-	heap    minHeap[*Reader]
-	last    *Reader
-	started bool
+	rs    []*Reader
+	files []*File
+	next  int
+	heap  minHeap[*member]
+	last  *member
+	probs []Problem // the readers' problems in the order they were found
+}
+
+// member is one reader of a Multi with the number of its problems already
+// copied to Multi.probs.
+type member struct {
+	r     *Reader
+	nprob int
 }
 
 // Merge returns a Multi over readers (not yet scanned).
 func Merge(readers ...*Reader) *Multi {
 	rs := append([]*Reader(nil), readers...)
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].hdr.StartFileTime < rs[j].hdr.StartFileTime })
-	return &Multi{rs: rs, heap: minHeap[*Reader]{less: func(a, b *Reader) bool { return a.ev.FileTime < b.ev.FileTime }}}
+	m := &Multi{rs: rs, heap: minHeap[*member]{less: func(a, b *member) bool { return a.r.ev.FileTime < b.r.ev.FileTime }}}
+	// What indexing found comes first, file by file.
+	for _, r := range rs {
+		m.probs = append(m.probs, r.probs...)
+	}
+	return m
 }
 
 // OpenAll opens the ETL files at paths (a directory stands for the .etl
@@ -136,14 +150,15 @@ func List(dir string) ([]string, error) {
 // Scan advances to the next event of all files, by time.
 func (m *Multi) Scan() bool {
 	if m.last != nil {
-		m.heap.fixTop(m.last.Scan())
+		m.heap.fixTop(m.scan(m.last))
 		m.last = nil
 	}
-	for m.next < len(m.rs) && (m.heap.len() == 0 || m.rs[m.next].hdr.StartFileTime <= m.heap.top().ev.FileTime) {
-		r := m.rs[m.next]
+	for m.next < len(m.rs) && (m.heap.len() == 0 || m.rs[m.next].hdr.StartFileTime <= m.heap.top().r.ev.FileTime) {
+		// Indexing problems are in m.probs already.
+		mb := &member{r: m.rs[m.next], nprob: len(m.rs[m.next].probs)}
 		m.next++
-		if r.Scan() {
-			m.heap.push(r)
+		if m.scan(mb) {
+			m.heap.push(mb)
 		}
 	}
 	if m.heap.len() == 0 {
@@ -153,11 +168,21 @@ func (m *Multi) Scan() bool {
 	return true
 }
 
+// scan advances one reader and copies the problems it found meanwhile.
+func (m *Multi) scan(mb *member) bool {
+	more := mb.r.Scan()
+	if ps := mb.r.probs; mb.nprob < len(ps) {
+		m.probs = append(m.probs, ps[mb.nprob:]...)
+		mb.nprob = len(ps)
+	}
+	return more
+}
+
 // Event returns the current event.
-func (m *Multi) Event() *Event { return &m.last.ev }
+func (m *Multi) Event() *Event { return &m.last.r.ev }
 
 // Reader returns the reader of the current event.
-func (m *Multi) Reader() *Reader { return m.last }
+func (m *Multi) Reader() *Reader { return m.last.r }
 
 // Err returns the first I/O error of any file.
 func (m *Multi) Err() error {
@@ -169,14 +194,10 @@ func (m *Multi) Err() error {
 	return nil
 }
 
-// Problems returns the damage skipped in all files so far.
-func (m *Multi) Problems() []Problem {
-	var ps []Problem
-	for _, r := range m.rs {
-		ps = append(ps, r.probs...)
-	}
-	return ps
-}
+// Problems returns the damage skipped in all files so far, in the order
+// it was found: first what indexing found in each file (by start time),
+// then what reading found.
+func (m *Multi) Problems() []Problem { return m.probs }
 
 // Stats returns the counts of all files so far.
 func (m *Multi) Stats() Stats {

@@ -2,6 +2,7 @@ package wu_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -272,5 +273,60 @@ func TestDamagedAndOtherProviders(t *testing.T) {
 	}
 	if st := src.Stats(); st.Records != int64(len(got)-1) || st.Unparsed != 1 {
 		t.Errorf("stats %+v for %d records", st, len(got))
+	}
+}
+
+// TestDamageInOverlappingFiles merges two files whose times interleave and
+// whose damaged buffers are found alternately: each damaged buffer must
+// give exactly one Unparsed record, none twice and none lost.
+func TestDamageInOverlappingFiles(t *testing.T) {
+	const bufSize = 1024
+	var readers []*etl.Reader
+	want := map[string]bool{}
+	for f := 0; f < 2; f++ {
+		var evs []etltest.Event
+		for i := 0; i < 120; i++ {
+			tt := t0.Add(time.Duration(2*i+f) * time.Second)
+			evs = append(evs, etltest.WU(tt, 0, 1, uint32(f), "Agent", fmt.Sprintf("file %d event %d", f, i)))
+		}
+		data, err := etltest.Write(etltest.Options{BufferSize: bufSize, Start: t0.Add(time.Duration(f) * time.Second)}, evs...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := fmt.Sprintf("f%d.etl", f)
+		if n := len(data) / bufSize; n < 8 {
+			t.Fatalf("%s has %d buffers, want at least 8", name, n)
+		}
+		// The first record of buffers 2 and 5 claims to run past its
+		// buffer: both are found while reading, not when indexing.
+		for _, b := range []int{2, 5} {
+			binary.LittleEndian.PutUint16(data[b*bufSize+0x48:], 0xFFF0)
+			want[fmt.Sprintf("%s@%d", name, b*bufSize)] = true
+		}
+		r, err := etl.NewReader(bytes.NewReader(data), int64(len(data)), name, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		readers = append(readers, r)
+	}
+	m := etl.Merge(readers...)
+	got := map[string]int{}
+	for _, rec := range readSource(t, wu.NewSource(m, nil)) {
+		if rec.Format == logparse.Unparsed {
+			got[fmt.Sprintf("%s@%d", rec.File, rec.Offset)]++
+		}
+	}
+	for k := range want {
+		if got[k] != 1 {
+			t.Errorf("damaged buffer %s reported %d times, want once", k, got[k])
+		}
+	}
+	for k, n := range got {
+		if !want[k] {
+			t.Errorf("unexpected damage record %s (%d times)", k, n)
+		}
+	}
+	if ps := m.Problems(); len(ps) != len(want) {
+		t.Errorf("Problems() = %v, want %d", ps, len(want))
 	}
 }
