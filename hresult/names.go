@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -407,10 +408,10 @@ func parseExtra(s string) ([]Name, []string) {
 		if line == "" || line[0] == '#' {
 			continue
 		}
-		where := "extra.tsv:" + itoa(int64(i+1))
+		where := "extra.tsv:" + strconv.Itoa(i+1)
 		f := strings.Split(line, "\t")
 		if len(f) != 5 {
-			errs = append(errs, where+": want 5 tab-separated fields, got "+itoa(int64(len(f))))
+			errs = append(errs, where+": want 5 tab-separated fields, got "+strconv.Itoa(len(f)))
 			continue
 		}
 		v, ok := parseHex(f[0])
@@ -456,7 +457,7 @@ func parseDescriptions(s string) ([]description, []string) {
 		if line == "" || line[0] == '#' {
 			continue
 		}
-		where := "descriptions.tsv:" + itoa(int64(i+1))
+		where := "descriptions.tsv:" + strconv.Itoa(i+1)
 		name, text, ok := strings.Cut(line, "\t")
 		if !ok || strings.Contains(text, "\t") || text == "" {
 			errs = append(errs, where+": want NAME<TAB>description")
@@ -512,27 +513,4 @@ func isSymbol(s string) bool {
 		}
 	}
 	return true
-}
-
-func itoa(v int64) string {
-	if v == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	neg := v < 0
-	u := uint64(v)
-	if neg {
-		u = uint64(-v)
-	}
-	for u > 0 {
-		i--
-		b[i] = byte('0' + u%10)
-		u /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }

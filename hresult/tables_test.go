@@ -292,3 +292,54 @@ func TestCorpusLogCodes(t *testing.T) {
 		t.Errorf("only %d of %d codes in real logs have a name", named, total)
 	}
 }
+
+// TestParseTablesBadRows checks that malformed rows of the embedded tables
+// are reported with the file and line, and the good rows kept.
+func TestParseTablesBadRows(t *testing.T) {
+	extra := strings.Join([]string{
+		"# value, name, kind, description, URL",
+		"0x80240001\tWU_E_NO_SERVICE\tHRESULT\tok\thttps://example.org/a",
+		"0x80240002\tFOUR\tHRESULT\tdesc",
+		"0x8024ZZZZ\tBADHEX\tHRESULT\td\thttps://example.org/a",
+		"0x123456789\tNINE\tHRESULT\td\thttps://example.org/a",
+		"80240001\tNOPREFIX\tHRESULT\td\thttps://example.org/a",
+		"0x\tEMPTY\tHRESULT\td\thttps://example.org/a",
+		"0x1\tKIND\tHResult\td\thttps://example.org/a",
+		"0x1\tPLAIN\tWin32\td\thttp://example.org/a",
+		"0x1\t1NAME\tWin32\td\thttps://example.org/a",
+		"",
+		"0X00000005\tUPPER_X\tWin32\td\thttps://example.org/a\r",
+	}, "\n")
+	rows, errs := parseExtra(extra)
+	want := []string{
+		"extra.tsv:3: want 5 tab-separated fields, got 4",
+		"extra.tsv:4: bad value 0x8024ZZZZ",
+		"extra.tsv:5: bad value 0x123456789",
+		"extra.tsv:6: bad value 80240001",
+		"extra.tsv:7: bad value 0x",
+		"extra.tsv:8: bad kind HResult",
+		"extra.tsv:9: citation URL must start with https://",
+		"extra.tsv:10: bad name 1NAME",
+	}
+	if !slices.Equal(errs, want) {
+		t.Errorf("parseExtra errors:\n%s\nwant:\n%s", strings.Join(errs, "\n"), strings.Join(want, "\n"))
+	}
+	if len(rows) != 2 || rows[0].Name != "WU_E_NO_SERVICE" || rows[0].Value != 0x80240001 ||
+		rows[1].Name != "UPPER_X" || rows[1].Value != 5 || rows[1].Kind != KindWin32 {
+		t.Errorf("parseExtra rows = %+v", rows)
+	}
+
+	descs, errs := parseDescriptions("A\tfirst\nB\n\n# c\nC\ttwo\ttabs\nA\tagain\nD\t\nE\tok\r\n")
+	want = []string{
+		"descriptions.tsv:2: want NAME<TAB>description",
+		"descriptions.tsv:5: want NAME<TAB>description",
+		"descriptions.tsv:6: A described twice",
+		"descriptions.tsv:7: want NAME<TAB>description",
+	}
+	if !slices.Equal(errs, want) {
+		t.Errorf("parseDescriptions errors:\n%s\nwant:\n%s", strings.Join(errs, "\n"), strings.Join(want, "\n"))
+	}
+	if !slices.Equal(descs, []description{{"A", "first"}, {"E", "ok"}}) {
+		t.Errorf("parseDescriptions = %v", descs)
+	}
+}

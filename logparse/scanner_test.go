@@ -317,3 +317,34 @@ func (f *failingReader) Read(p []byte) (int, error) {
 	f.done = true
 	return copy(p, f.data), nil
 }
+
+// TestFormatMarkerNames checks the names of formats and markers, that
+// ParseFormat reads every format name back, and the names of values out of
+// range.
+func TestFormatMarkerNames(t *testing.T) {
+	want := []string{"unparsed", "continuation", "win10", "legacy", "excerpt", "etl"}
+	if len(want) != logparse.NumFormats {
+		t.Fatalf("NumFormats = %d, want %d", logparse.NumFormats, len(want))
+	}
+	for i, name := range want {
+		f := logparse.Format(i)
+		if f.String() != name {
+			t.Errorf("Format(%d).String() = %q, want %q", i, f, name)
+		}
+		if g, ok := logparse.ParseFormat(strings.ToUpper(name)); !ok || g != f {
+			t.Errorf("ParseFormat(%q) = %v, %v", strings.ToUpper(name), g, ok)
+		}
+	}
+	if f, ok := logparse.ParseFormat("text"); ok {
+		t.Errorf("ParseFormat(text) = %v, true", f)
+	}
+	if s := logparse.Format(200).String(); s != "format(200)" {
+		t.Errorf("Format(200).String() = %q", s)
+	}
+	if s := logparse.MarkerResumed.String(); s != "*RESUMED*" {
+		t.Errorf("MarkerResumed.String() = %q", s)
+	}
+	if s := logparse.Marker(17).String(); s != "marker(17)" {
+		t.Errorf("Marker(17).String() = %q", s)
+	}
+}

@@ -2,6 +2,7 @@ package logparse
 
 import (
 	"iter"
+	"strconv"
 	"strings"
 )
 
@@ -143,7 +144,7 @@ func (f Format) String() string {
 	if int(f) < len(formatNames) {
 		return formatNames[f]
 	}
-	return "format(" + itoa(int(f)) + ")"
+	return "format(" + strconv.Itoa(int(f)) + ")"
 }
 
 // ParseFormat returns the Format named name (as returned by
@@ -165,29 +166,7 @@ func (m Marker) String() string {
 	if int(m) < len(markerNames) {
 		return markerNames[m]
 	}
-	return "marker(" + itoa(int(m)) + ")"
-}
-
-func itoa(v int) string {
-	if v == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	neg := v < 0
-	if neg {
-		v = -v
-	}
-	for v > 0 {
-		i--
-		b[i] = byte('0' + v%10)
-		v /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
+	return "marker(" + strconv.Itoa(int(m)) + ")"
 }
 
 // IsRecord reports whether the record has a record prefix of its own
