@@ -478,15 +478,7 @@ func parseHex(s string) (uint32, bool) {
 	if len(s) < 3 || len(s) > 10 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X') {
 		return 0, false
 	}
-	var v uint32
-	for i := 2; i < len(s); i++ {
-		d := hexVal(s[i])
-		if d < 0 {
-			return 0, false
-		}
-		v = v<<4 | uint32(d)
-	}
-	return v, true
+	return hexDigits(s[2:])
 }
 
 func hexVal(c byte) int {
@@ -503,12 +495,11 @@ func hexVal(c byte) int {
 
 // isSymbol reports whether s looks like a C identifier.
 func isSymbol(s string) bool {
-	if s == "" || ('0' <= s[0] && s[0] <= '9') {
+	if s == "" || isDigit(s[0]) {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+		if !isWord(s[i]) {
 			return false
 		}
 	}
