@@ -394,12 +394,9 @@ func binaryReason(head []byte) string {
 			return m.what
 		}
 	}
-	// UTF-16 text has a NUL in every other byte.
-	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
-		return ""
-	}
-	if len(head) >= 4 && ((head[1] == 0 && head[3] == 0 && head[0] != 0 && head[2] != 0) ||
-		(head[0] == 0 && head[2] == 0 && head[1] != 0 && head[3] != 0)) {
+	// UTF-16 text has a NUL in every other byte: what the scanner reads as
+	// UTF-16 is text.
+	if enc := logparse.DetectEncoding(head); enc == logparse.EncodingUTF16LE || enc == logparse.EncodingUTF16BE {
 		return ""
 	}
 	ctl := 0

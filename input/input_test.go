@@ -178,3 +178,30 @@ func ExampleExpand() {
 	// testdata/bundle.zip:logs/old/WindowsUpdate.txt 1 Misc true
 	// testdata/bundle.zip:logs/old/WindowsUpdate.txt 2 Agent true
 }
+
+// TestOpenUTF16 checks that UTF-16 logs, whose every other byte is NUL, are
+// opened as text, not refused as binary, with and without byte order mark.
+func TestOpenUTF16(t *testing.T) {
+	for _, tc := range []struct{ file, enc string }{
+		{"win10-utf16le-bom.log", logparse.EncodingUTF16LE},
+		{"win10-utf16be-bom.log", logparse.EncodingUTF16BE},
+		{"win10-utf16le-nobom.log", logparse.EncodingUTF16LE},
+	} {
+		p := filepath.Join("..", "logparse", "testdata", tc.file)
+		l, err := input.Input{Name: p, Path: p}.Open()
+		if err != nil {
+			t.Errorf("%s: %v", tc.file, err)
+			continue
+		}
+		n := 0
+		for l.Scan() {
+			if l.Record().Format == logparse.Win10 {
+				n++
+			}
+		}
+		if st := l.Stats(); l.Format != "text" || st.Encoding != tc.enc || n != 5 || l.Err() != nil {
+			t.Errorf("%s: format %q, encoding %q, %d Win10 records, err %v; want text, %s, 5", tc.file, l.Format, st.Encoding, n, l.Err(), tc.enc)
+		}
+		l.Close()
+	}
+}

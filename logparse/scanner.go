@@ -164,20 +164,35 @@ func (s *Scanner) start0() {
 	for s.end < 4 && !s.eof {
 		s.fill()
 	}
-	b := s.buf[:s.end]
-	s.enc = EncodingUTF8
+	s.enc = DetectEncoding(s.buf[:s.end])
+	switch s.enc {
+	case EncodingUTF16LE:
+		s.u16, s.le = 2, true
+	case EncodingUTF16BE:
+		s.u16 = 2
+	}
+}
+
+// DetectEncoding returns the text encoding (one of the Encoding constants)
+// that a [Scanner] reads an input starting with head in: a byte order mark
+// decides, else the first two characters are read as UTF-16 when one byte of
+// each is NUL and the other not, else the input is UTF-8. Four bytes are
+// enough to decide.
+func DetectEncoding(head []byte) string {
+	b := head
 	switch {
 	case len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF:
-		s.enc = EncodingUTF8BOM
+		return EncodingUTF8BOM
 	case len(b) >= 2 && b[0] == 0xFF && b[1] == 0xFE:
-		s.enc, s.u16, s.le = EncodingUTF16LE, 2, true
+		return EncodingUTF16LE
 	case len(b) >= 2 && b[0] == 0xFE && b[1] == 0xFF:
-		s.enc, s.u16 = EncodingUTF16BE, 2
+		return EncodingUTF16BE
 	case len(b) >= 4 && b[0] != 0 && b[1] == 0 && b[2] != 0 && b[3] == 0:
-		s.enc, s.u16, s.le = EncodingUTF16LE, 2, true
+		return EncodingUTF16LE
 	case len(b) >= 4 && b[0] == 0 && b[1] != 0 && b[2] == 0 && b[3] != 0:
-		s.enc, s.u16 = EncodingUTF16BE, 2
+		return EncodingUTF16BE
 	}
+	return EncodingUTF8
 }
 
 // fill reads more input into buf, compacting or growing it first.

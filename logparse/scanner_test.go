@@ -348,3 +348,29 @@ func TestFormatMarkerNames(t *testing.T) {
 		t.Errorf("Marker(17).String() = %q", s)
 	}
 }
+
+// TestDetectEncoding checks the encoding decided from the first bytes,
+// including heads too short to decide and NUL bytes that are not UTF-16.
+func TestDetectEncoding(t *testing.T) {
+	for _, tc := range []struct {
+		head string
+		want string
+	}{
+		{"", logparse.EncodingUTF8},
+		{"2023", logparse.EncodingUTF8},
+		{"\xEF\xBB\xBF2", logparse.EncodingUTF8BOM},
+		{"\xEF\xBB", logparse.EncodingUTF8},
+		{"\xFF\xFE", logparse.EncodingUTF16LE},
+		{"\xFE\xFF\x00", logparse.EncodingUTF16BE},
+		{"2\x000\x00", logparse.EncodingUTF16LE},
+		{"\x002\x000", logparse.EncodingUTF16BE},
+		{"2\x000", logparse.EncodingUTF8},           // too short to tell
+		{"\x00\x00\x00\x00", logparse.EncodingUTF8}, // NULs, not characters
+		{"2\x00\x00\x00", logparse.EncodingUTF8},
+		{"20\x00\x00", logparse.EncodingUTF8},
+	} {
+		if got := logparse.DetectEncoding([]byte(tc.head)); got != tc.want {
+			t.Errorf("DetectEncoding(%q) = %q, want %q", tc.head, got, tc.want)
+		}
+	}
+}
