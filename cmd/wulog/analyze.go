@@ -52,12 +52,12 @@ type AnalyzeCmd struct {
 
 // analyzeJob is one report: a log, a bundle, or facts alone.
 type analyzeJob struct {
-	name   string
-	inputs []input.Input
-	bundle string
-	sample bool
-	size   int64
-	err    error
+	name      string
+	inputs    []input.Input
+	bundle    string
+	sample    bool
+	factsOnly bool
+	size      int64
 }
 
 // Run analyses the inputs and writes the report. Exit status: 0 analysed,
@@ -96,7 +96,7 @@ func (c *AnalyzeCmd) Run(g *Globals) error {
 
 	jobs, inputErrs := c.jobs(g)
 	if len(jobs) == 0 && hasFacts && len(c.Paths) == 0 {
-		jobs = append(jobs, analyzeJob{name: "facts"})
+		jobs = append(jobs, analyzeJob{name: "facts", factsOnly: true})
 	}
 	ctx := context.Background()
 	rep := &report.Report{Inputs: make([]report.Input, len(jobs))}
@@ -346,7 +346,7 @@ func (c *AnalyzeCmd) analyze(ctx context.Context, j analyzeJob, facts diagnose.F
 		}
 	}
 	ev.Finish()
-	if !j.sample && j.name != "facts" && stats.Records == 0 {
+	if !j.sample && !j.factsOnly && stats.Records == 0 {
 		out.Err = noRecords(j.name, stats)
 		return out
 	}

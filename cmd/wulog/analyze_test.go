@@ -348,3 +348,20 @@ func TestAnalyzeWarnsWithoutSymbols(t *testing.T) {
 		t.Errorf("JSON report lacks no_symbols = 2:\n%s", out)
 	}
 }
+
+// TestAnalyzeEmptyFileNamedFacts checks that an input is judged by what
+// it is, not by its name: an empty log named "facts" is an input error
+// like any other, not a facts-only analysis.
+func TestAnalyzeEmptyFileNamedFacts(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile("facts", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := wulog(t, "", "analyze", "facts")
+	if code != exitUsage {
+		t.Fatalf("exit %d, want %d (input error)", code, exitUsage)
+	}
+	if !strings.Contains(errs, "facts: empty: no Windows Update records") {
+		t.Errorf("stderr does not name the empty file:\n%s", errs)
+	}
+}
