@@ -121,7 +121,6 @@ type FailureChain struct {
 	Ops         []Op  `json:"ops"`
 	OpsOverflow int64 `json:"ops_overflow,omitempty"`
 
-	order    int
 	last     Line
 	lastText []byte
 	// seen remembers, for each operation (and, at maxOps, for the
@@ -205,8 +204,6 @@ type Outcome struct {
 	Caller string `json:"caller,omitempty"`
 	Line   Line   `json:"line"`
 }
-
-func (o *Outcome) kindLabel([]OpKind) string { return o.Kind.String() }
 
 // Failed reports whether the outcome is a failure.
 func (o Outcome) Failed() bool { return hresult.IsFailure(o.Code) }
@@ -931,8 +928,6 @@ func (e *Evidence) installLine(r *logparse.Record, msg []byte) {
 var (
 	bExitCode         = []byte("Exit code = ")
 	bFindingUpdates   = []byte("Finding updates")
-	bInstallingUpdate = []byte("Installing updates")
-	bDownloadingUpd   = []byte("Downloading updates")
 	nServiceStartup   = newNeedle("Service startup", 'v')
 	nEndingInstalling = newNeedle("Ending Installing updates", 'I')
 	bDOCompleted      = []byte("completed successfully, updateId")
@@ -1244,7 +1239,7 @@ func (e *Evidence) chain(k chainKey, r *logparse.Record, msg []byte) {
 				e.ChainOverflow++
 				return
 			}
-			c = &FailureChain{Component: k.comp, Code: k.code, Endpoint: k.host, First: r.Time, MaxRetryCounter: -1, order: len(e.Chains)}
+			c = &FailureChain{Component: k.comp, Code: k.code, Endpoint: k.host, First: r.Time, MaxRetryCounter: -1}
 			e.chainIdx[k] = c
 			e.Chains = append(e.Chains, c)
 		}

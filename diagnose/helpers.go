@@ -228,13 +228,13 @@ func persistence(ev *Evidence, g chainGroup, kinds ...OpKind) (Severity, string)
 	case last == nil:
 		return Warning, "no successful operation after it in the log"
 	case failingNow && containsCode(g.codes, last.Code) && (failedWith >= 2 || g.count >= 3):
-		return Error, fmt.Sprintf("the last %s failed with %s (%s)", last.kindLabel(kinds), CodeLabel(last.Code), last.Line.Where())
+		return Error, fmt.Sprintf("the last %s failed with %s (%s)", last.Kind, CodeLabel(last.Code), last.Line.Where())
 	case failingNow && containsCode(g.codes, last.Code):
-		return Warning, fmt.Sprintf("the last %s failed with %s (%s), the only failure of that kind", last.kindLabel(kinds), CodeLabel(last.Code), last.Line.Where())
+		return Warning, fmt.Sprintf("the last %s failed with %s (%s), the only failure of that kind", last.Kind, CodeLabel(last.Code), last.Line.Where())
 	case failingNow && g.count >= 3:
-		return Warning, fmt.Sprintf("the last %s failed, with %s (reported by its own rule)", last.kindLabel(kinds), CodeLabel(last.Code))
+		return Warning, fmt.Sprintf("the last %s failed, with %s (reported by its own rule)", last.Kind, CodeLabel(last.Code))
 	case failingNow:
-		return Info, fmt.Sprintf("the last %s failed with another code, %s, reported by its own rule", last.kindLabel(kinds), CodeLabel(last.Code))
+		return Info, fmt.Sprintf("the last %s failed with another code, %s, reported by its own rule", last.Kind, CodeLabel(last.Code))
 	}
 	if g.count >= 3 {
 		return Warning, "no successful operation after it in the log"
