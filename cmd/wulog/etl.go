@@ -91,14 +91,11 @@ func (c *EtlDumpCmd) Run(g *Globals) error {
 			orders[r] = o
 		}
 	}
-	var events etl.Events
-	var m *etl.Multi
+	var events *etl.Multi
 	if c.Order == "file" {
-		// File order: one file after the other.
-		events = &sequence{rs: readers}
+		events = etl.Concat(readers...)
 	} else {
-		m = etl.Merge(readers...)
-		events = m
+		events = etl.Merge(readers...)
 	}
 	w := bufio.NewWriterSize(g.Stdout, 256<<10)
 	var buf []byte
@@ -109,13 +106,7 @@ func (c *EtlDumpCmd) Run(g *Globals) error {
 		}
 		buf = buf[:0]
 		if c.Format == "jsonl" {
-			var r *etl.Reader
-			if m != nil {
-				r = m.Reader()
-			} else {
-				r = events.(*sequence).Reader()
-			}
-			buf = etl.AppendJSON(buf, e, orders[r].Of(e))
+			buf = etl.AppendJSON(buf, e, orders[events.Reader()].Of(e))
 			buf = append(buf, '\n')
 		} else {
 			buf = appendEventText(buf, e)
@@ -158,54 +149,6 @@ func expandETL(paths []string) ([]string, error) {
 		return nil, errors.New("no input")
 	}
 	return out, nil
-}
-
-// sequence reads readers one after the other.
-type sequence struct {
-	rs []*etl.Reader
-	i  int
-}
-
-func (s *sequence) Scan() bool {
-	for s.i < len(s.rs) {
-		if s.rs[s.i].Scan() {
-			return true
-		}
-		if s.rs[s.i].Err() != nil {
-			return false
-		}
-		s.i++
-	}
-	return false
-}
-
-func (s *sequence) Reader() *etl.Reader { return s.rs[min(s.i, len(s.rs)-1)] }
-func (s *sequence) Event() *etl.Event   { return s.Reader().Event() }
-func (s *sequence) Err() error {
-	for _, r := range s.rs {
-		if r.Err() != nil {
-			return r.Err()
-		}
-	}
-	return nil
-}
-func (s *sequence) Problems() []etl.Problem {
-	var ps []etl.Problem
-	for _, r := range s.rs {
-		ps = append(ps, r.Problems()...)
-	}
-	return ps
-}
-func (s *sequence) Stats() etl.Stats {
-	var st etl.Stats
-	for _, r := range s.rs {
-		o := r.Stats()
-		st.WPP += o.WPP
-		st.Records += o.Records
-		st.TraceLogging += o.TraceLogging
-		st.Raw += o.Raw
-	}
-	return st
 }
 
 // appendEventText appends one line describing an event:

@@ -38,7 +38,8 @@ var (
 // folder copied from C:\Windows\Logs\WindowsUpdate. A file is started only
 // when the merge reaches its start time, so files that follow one another
 // in time are read one after the other and memory stays that of the files
-// whose time ranges overlap.
+// whose time ranges overlap. [Concat] makes a Multi that reads files one
+// after the other instead.
 type Multi struct {
 	rs    []*Reader
 	files []*File
@@ -46,6 +47,8 @@ type Multi struct {
 	heap  minHeap[*member]
 	last  *member
 	probs []Problem // the readers' problems in the order they were found
+	// concat reads the readers one after the other (Concat).
+	concat bool
 }
 
 // member is one reader of a Multi with the number of its problems already
@@ -59,13 +62,24 @@ type member struct {
 func Merge(readers ...*Reader) *Multi {
 	rs := append([]*Reader(nil), readers...)
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].hdr.StartFileTime < rs[j].hdr.StartFileTime })
-	m := &Multi{rs: rs, heap: minHeap[*member]{less: func(a, b *member) bool { return a.r.ev.FileTime < b.r.ev.FileTime }}}
+	m := &Multi{rs: rs, heap: minHeap[*member]{less: byTime}}
 	// What indexing found comes first, file by file.
 	for _, r := range rs {
 		m.probs = append(m.probs, r.probs...)
 	}
 	return m
 }
+
+// Concat returns a Multi that reads the readers (not yet scanned) one
+// after the other, in the order given: with readers in FileOrder, the
+// events of several files exactly as stored. It stops at the first reader
+// that fails with an I/O error.
+func Concat(readers ...*Reader) *Multi {
+	return &Multi{rs: append([]*Reader(nil), readers...), heap: minHeap[*member]{less: byTime}, concat: true}
+}
+
+// byTime orders the readers of a merge by the time of their current event.
+func byTime(a, b *member) bool { return a.r.ev.FileTime < b.r.ev.FileTime }
 
 // OpenAll opens the ETL files at paths (a directory stands for the .etl
 // files in it, see List) and merges them. Close closes them all. Files
@@ -112,7 +126,8 @@ func (m *Multi) Close() error {
 	return errors.Join(errs...)
 }
 
-// Readers returns the merged readers, by start time.
+// Readers returns the readers: by start time for Merge, as given for
+// Concat.
 func (m *Multi) Readers() []*Reader { return m.rs }
 
 var lastNumber = regexp.MustCompile(`\d+`)
@@ -147,15 +162,18 @@ func List(dir string) ([]string, error) {
 	return names, nil
 }
 
-// Scan advances to the next event of all files, by time.
+// Scan advances to the next event of all files: by time for Merge, file
+// after file for Concat.
 func (m *Multi) Scan() bool {
 	if m.last != nil {
 		m.heap.fixTop(m.scan(m.last))
 		m.last = nil
 	}
-	for m.next < len(m.rs) && (m.heap.len() == 0 || m.rs[m.next].hdr.StartFileTime <= m.heap.top().r.ev.FileTime) {
-		// Indexing problems are in m.probs already.
-		mb := &member{r: m.rs[m.next], nprob: len(m.rs[m.next].probs)}
+	for m.next < len(m.rs) && m.startNext() {
+		mb := &member{r: m.rs[m.next]}
+		if !m.concat {
+			mb.nprob = len(mb.r.probs) // Merge took the indexing problems
+		}
 		m.next++
 		if m.scan(mb) {
 			m.heap.push(mb)
@@ -166,6 +184,16 @@ func (m *Multi) Scan() bool {
 	}
 	m.last = m.heap.top()
 	return true
+}
+
+// startNext reports whether the next reader starts now: in a merge when
+// the merge has reached its start time, in a concatenation when the
+// readers before it have ended without an I/O error.
+func (m *Multi) startNext() bool {
+	if m.concat {
+		return m.heap.len() == 0 && m.Err() == nil
+	}
+	return m.heap.len() == 0 || m.rs[m.next].hdr.StartFileTime <= m.heap.top().r.ev.FileTime
 }
 
 // scan advances one reader and copies the problems it found meanwhile.

@@ -3,6 +3,7 @@ package etl_test
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -414,6 +415,71 @@ func TestMerge(t *testing.T) {
 	}
 	if st := m.Stats(); st.TraceLogging != total {
 		t.Errorf("stats %+v", st)
+	}
+}
+
+// failingReader fails every read once fail is set.
+type failingReader struct {
+	r    *bytes.Reader
+	fail bool
+}
+
+func (f *failingReader) ReadAt(p []byte, off int64) (int, error) {
+	if f.fail {
+		return 0, errors.New("disk on fire")
+	}
+	return f.r.ReadAt(p, off)
+}
+
+// TestConcat reads files one after the other in the order given, in file
+// order, and stops at the first file that fails with an I/O error.
+func TestConcat(t *testing.T) {
+	open := func(f int) (*etl.Reader, *failingReader) {
+		var in []etltest.Event
+		for i := 0; i < 40; i++ {
+			tt := t0.Add(time.Duration(3*i+f) * time.Second)
+			in = append(in, etltest.WU(tt, uint16(i%2), 1, uint32(f), "Agent", fmt.Sprintf("file %d event %d", f, i)))
+		}
+		data, err := etltest.Write(etltest.Options{BufferSize: 1024, Start: t0.Add(time.Duration(f) * time.Second)}, in...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fr := &failingReader{r: bytes.NewReader(data)}
+		r, err := etl.NewReader(fr, int64(len(data)), fmt.Sprintf("f%d.etl", f), &etl.Options{FileOrder: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r, fr
+	}
+	read := func(m *etl.Multi) []string {
+		var files []string
+		for m.Scan() {
+			if e := m.Event(); e.Schema != nil {
+				if m.Reader().Name() != e.File {
+					t.Fatalf("Reader() is %s for an event of %s", m.Reader().Name(), e.File)
+				}
+				if len(files) == 0 || files[len(files)-1] != e.File {
+					files = append(files, e.File)
+				}
+			}
+		}
+		return files
+	}
+	r2, _ := open(2)
+	r0, _ := open(0)
+	m := etl.Concat(r2, r0)
+	if got := read(m); fmt.Sprint(got) != "[f2.etl f0.etl]" || m.Err() != nil {
+		t.Errorf("files in order %v, err %v; want [f2.etl f0.etl]", got, m.Err())
+	}
+	if st := m.Stats(); st.TraceLogging != 80 {
+		t.Errorf("stats %+v, want 80 TraceLogging events", st)
+	}
+	r0, fail := open(0)
+	r1, _ := open(1)
+	fail.fail = true
+	m = etl.Concat(r0, r1)
+	if got := read(m); len(got) != 0 || m.Err() == nil || !strings.Contains(m.Err().Error(), "f0.etl") {
+		t.Errorf("after an I/O error in f0.etl: read %v, err %v; want nothing and the error", got, m.Err())
 	}
 }
 
