@@ -64,16 +64,9 @@ func parseWin10Time(l []byte, p *prefix) bool {
 	if !parseDateTime(l, p) {
 		return false
 	}
-	ns := 0
-	for i := 20; i < 27; i++ {
-		c := l[i] - '0'
-		if c > 9 {
-			return false
-		}
-		ns = ns*10 + int(c)
-	}
-	p.nsec = ns * 100
-	return true
+	ns, ok := frac7(l)
+	p.nsec = ns
+	return ok
 }
 
 // parseDateTime parses "YYYY?MM?DD HH:MM:SS" at l[0:19].
