@@ -20,8 +20,8 @@ type prefix struct {
 	name   string
 }
 
-// skipJunk returns the index of the first byte of l after byte order marks,
-// NUL bytes and a leading table pipe ("| ").
+// skipJunk returns the index of the first byte of l after byte order marks
+// and NUL bytes.
 func skipJunk(l []byte) int {
 	i := 0
 	for i < len(l) {
