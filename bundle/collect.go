@@ -13,6 +13,7 @@ import (
 
 	"github.com/wulog/wulog/diagnose"
 	"github.com/wulog/wulog/diagnose/snapshot"
+	"github.com/wulog/wulog/logparse"
 	"github.com/wulog/wulog/logparse/etl"
 	"github.com/wulog/wulog/logparse/etl/wu"
 )
@@ -210,21 +211,14 @@ func ConvertETL(w io.Writer, paths []string, loc *time.Location) (ConvertStats, 
 	defer m.Close()
 	src := wu.NewSource(m, nil)
 	var (
-		line     []byte
 		problems []string
 		st       ConvertStats
 	)
-	for src.Scan() {
-		rec := src.Record()
-		if !rec.IsRecord() {
-			problems = append(problems, fmt.Sprintf("%s: %s", rec.File, rec.Reason))
-			continue
-		}
-		line = wu.AppendLine(line[:0], rec, loc)
-		if _, err := w.Write(line); err != nil {
-			return st, problems, err
-		}
-		st.Records++
+	st.Records, err = wu.WriteLog(w, src, loc, func(rec *logparse.Record) {
+		problems = append(problems, fmt.Sprintf("%s: %s", rec.File, rec.Reason))
+	})
+	if err != nil {
+		return st, problems, err
 	}
 	if err := src.Err(); err != nil {
 		return st, problems, err

@@ -47,23 +47,15 @@ func (c *ConvertCmd) Run(g *Globals) error {
 	}
 	w := bufio.NewWriterSize(out, 256<<10)
 	src := wu.NewSource(m, nil)
-	var buf []byte
-	n := 0
-	symbols := false
-	for src.Scan() {
-		r := src.Record()
-		if r.Format != logparse.ETL {
-			if r.Reason != "" {
-				fmt.Fprintf(g.Stderr, "wulog: %s: %s\n", r.File, r.Reason)
-			}
-			symbols = symbols || src.Stats().NoSymbols > 0
-			continue
+	n, err := wu.WriteLog(w, src, loc, func(r *logparse.Record) {
+		if r.Reason != "" {
+			fmt.Fprintf(g.Stderr, "wulog: %s: %s\n", r.File, r.Reason)
 		}
-		buf = wu.AppendLine(buf[:0], r, loc)
-		w.Write(buf)
-		n++
+	})
+	if err == nil {
+		err = w.Flush()
 	}
-	if err := w.Flush(); err != nil {
+	if err != nil {
 		return &exitError{exitUsage, fmt.Errorf("writing %s: %w", c.Output, err)}
 	}
 	if f != nil {
@@ -75,7 +67,7 @@ func (c *ConvertCmd) Run(g *Globals) error {
 		return &exitError{exitUsage, err}
 	}
 	if n == 0 {
-		if symbols {
+		if src.Stats().NoSymbols > 0 {
 			return &exitError{exitUsage, fmt.Errorf("no Windows Update events decoded: %s", wu.NeedsSymbols)}
 		}
 		return &exitError{exitUsage, fmt.Errorf("no Windows Update (WUTraceLogging) events in %d file(s)", len(paths))}

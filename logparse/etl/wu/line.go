@@ -1,6 +1,7 @@
 package wu
 
 import (
+	"io"
 	"strconv"
 	"time"
 
@@ -36,4 +37,31 @@ func appendPadded[T string | []byte](dst []byte, s T, width int) []byte {
 		dst = append(dst, ' ')
 	}
 	return dst
+}
+
+// WriteLog writes the Windows Update records of src to w as
+// Get-WindowsUpdateLog lines (see AppendLine), times in loc, and returns
+// how many it wrote. The records it leaves out (Unparsed: files of WPP
+// messages that need symbols, damaged buffers, undecodable events) are
+// passed to skipped, when it is not nil, with their Reason. It returns the
+// first error of w; an error of src is for the caller to check with
+// src.Err.
+func WriteLog(w io.Writer, src *Source, loc *time.Location, skipped func(*logparse.Record)) (int64, error) {
+	var line []byte
+	var n int64
+	for src.Scan() {
+		rec := src.Record()
+		if !rec.IsRecord() {
+			if skipped != nil {
+				skipped(rec)
+			}
+			continue
+		}
+		line = AppendLine(line[:0], rec, loc)
+		if _, err := w.Write(line); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
