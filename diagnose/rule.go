@@ -3,6 +3,7 @@ package diagnose
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -137,7 +138,9 @@ type Pass struct {
 	findings []Finding
 }
 
-// Report records a finding. Rule defaults to the pass's rule ID.
+// Report records a finding. Rule defaults to the pass's rule ID. The
+// chain starts with what the rest explains, so a "<- " before its first
+// element is dropped: rules append links with "<- " whatever comes first.
 func (p *Pass) Report(f Finding) {
 	if f.Rule == "" {
 		f.Rule = p.Rule.ID
@@ -150,6 +153,9 @@ func (p *Pass) Report(f Finding) {
 	}
 	if f.Severity == Info {
 		f.RootCause = false // an observation names no cause to fix
+	}
+	if len(f.Chain) > 0 {
+		f.Chain[0] = strings.TrimPrefix(f.Chain[0], "<- ")
 	}
 	p.findings = append(p.findings, f)
 }

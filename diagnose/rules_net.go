@@ -142,7 +142,6 @@ func runWinHTTPProxy(p *Pass) (any, error) {
 		f.Evidence = append(f.Evidence, fc)
 	}
 	f.Chain = append(f.Chain, "<- "+v.Why)
-	f.Chain[0] = strings.TrimPrefix(f.Chain[0], "<- ")
 	if sev == Info {
 		f.Chain = append(f.Chain, "("+why+")")
 	}

@@ -189,11 +189,7 @@ CTL sync times or TLS failures it explains WU1001 and WU1000.`,
 		for i := 1; i < len(f.Chain); i++ {
 			f.Chain[i] = "<- " + f.Chain[i]
 		}
-		if len(f.Chain) > 0 {
-			f.Chain = append(f.Chain, "<- "+v.Why)
-		} else {
-			f.Chain = []string{v.Why}
-		}
+		f.Chain = append(f.Chain, "<- "+v.Why)
 		f.Remediation = []Step{
 			{Kind: Fix, Shell: "powershell", Text: "Set CryptSvc to start automatically and start it.",
 				Commands: []string{`Set-Service -Name CryptSvc -StartupType Automatic`, `Start-Service -Name CryptSvc`}},
@@ -286,9 +282,6 @@ log shows failures to those endpoints.`,
 			f.Explains = []string{"WU1000", "WU2001", "WU2008", "WU2006"}
 		}
 		f.Chain = append(f.Chain, "<- "+v.Why+": the client reaches the wrong server or none")
-		if len(f.Chain) == 1 {
-			f.Chain[0] = strings.TrimPrefix(f.Chain[0], "<- ")
-		}
 		f.Remediation = []Step{
 			{Kind: Fix, Shell: "powershell", Text: "Remove the Windows Update entries from the hosts file (keep a copy), then flush the DNS cache.",
 				Commands: []string{
@@ -385,9 +378,6 @@ third-party root list from auto update cab ...").`,
 		}
 		f.Evidence = append(f.Evidence, p.staleCites()...)
 		f.Chain = append(f.Chain, "<- "+v.Why)
-		if !strings.HasPrefix(f.Chain[0], "0x") {
-			f.Chain[0] = strings.TrimPrefix(f.Chain[0], "<- ")
-		}
 		if wp, ok := p.Facts.Reg(RegWinHTTPSettings); ok && wp.Known {
 			f.Evidence = append(f.Evidence, p.cite(RegWinHTTPSettings, wp.Source, wp.ReadAt, describeWinHTTP(wp.Value)))
 		}

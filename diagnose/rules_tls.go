@@ -180,11 +180,7 @@ machine's time are cited too.`,
 				}
 			}
 		}
-		link := desc
-		if len(f.Chain) > 0 {
-			link = "<- " + desc
-		}
-		f.Chain = append(f.Chain, link)
+		f.Chain = append(f.Chain, "<- "+desc)
 		if s, st, c := p.str(RegW32TimeType); st == regPresent {
 			f.Evidence = append(f.Evidence, c)
 			if strings.EqualFold(s, "NoSync") {
@@ -336,7 +332,6 @@ by the chain; an error.`,
 			f.Evidence = append(g.cite(3), f.Evidence...)
 		}
 		f.Chain = append(f.Chain, "<- "+v.Why+": a proxy, firewall or security product decrypts the connection, and Windows Update pins Microsoft's certificates")
-		f.Chain[0] = strings.TrimPrefix(f.Chain[0], "<- ")
 		f.Remediation = []Step{
 			{Kind: Fix, Text: "Exempt the Windows Update hosts from TLS inspection in the proxy/firewall/antivirus: *.update.microsoft.com, *.windowsupdate.com, *.delivery.mp.microsoft.com, *.prod.do.dsp.mp.microsoft.com, ctldl.windowsupdate.com."},
 			{Kind: Verify, Shell: "powershell", Text: "From the machine, check that the certificate now comes from Microsoft, then retry Windows Update.",
@@ -440,11 +435,7 @@ by the registry; an error with TLS or connection failures in the log.`,
 			f.Explains = []string{"WU1000", "WU2008"}
 		}
 		for _, l := range links {
-			if len(f.Chain) == 0 {
-				f.Chain = append(f.Chain, l)
-			} else {
-				f.Chain = append(f.Chain, "<- "+l)
-			}
+			f.Chain = append(f.Chain, "<- "+l)
 		}
 		f.Remediation = []Step{
 			{Kind: Fix, Shell: "cmd", Text: "Enable TLS 1.2 for SCHANNEL clients and in WinHTTP's defaults, then restart the machine.",
@@ -626,7 +617,6 @@ the log. An error.`,
 		}
 		f.Title = "WSUS over HTTPS: " + v.Why
 		f.Chain = append(f.Chain, "<- "+v.Why)
-		f.Chain[0] = strings.TrimPrefix(f.Chain[0], "<- ")
 		f.Remediation = []Step{
 			{Kind: Investigate, Shell: "powershell", Text: "Fetch the WSUS server's certificate and let Windows verify it, CRLs included (look for \"Verified\" / \"Error retrieving URL\").",
 				Commands: []string{

@@ -156,13 +156,17 @@ func TestScenarios(t *testing.T) {
 	}
 }
 
-// checkFinding checks what every finding must carry: a chain, evidence
+// checkFinding checks what every finding must carry: a chain that starts
+// with the symptom (no "<- " before its first element), evidence
 // that cites lines with file:line or facts with their source, and a
 // remediation; suspected causes say what would confirm them.
 func checkFinding(t *testing.T, f diagnose.Finding) {
 	t.Helper()
 	if f.Title == "" || len(f.Chain) == 0 || len(f.Evidence) == 0 {
 		t.Errorf("%s: missing title, chain or evidence", f.Rule)
+	}
+	if len(f.Chain) > 0 && strings.HasPrefix(f.Chain[0], "<-") {
+		t.Errorf("%s: the chain starts with a link (\"<- \"), not with what it explains: %q", f.Rule, f.Chain[0])
 	}
 	for _, c := range f.Evidence {
 		if c.Source == "" || c.Text == "" || (!c.IsFact() && c.Line <= 0) {
