@@ -81,16 +81,25 @@ func (c Code) Kind() Kind {
 // String returns the code as "0x%08X".
 func (c Code) String() string {
 	var b [10]byte
-	b[0], b[1] = '0', 'x'
-	const hexdig = "0123456789ABCDEF"
-	for i := 0; i < 8; i++ {
-		b[2+i] = hexdig[c.Value>>(28-4*uint(i))&0xF]
-	}
-	return string(b[:])
+	return string(c.appendHex(b[:0]))
 }
 
+// AppendText appends the code's String to b, for writers that format many
+// codes without allocating. The error is always nil.
+func (c Code) AppendText(b []byte) ([]byte, error) { return c.appendHex(b), nil }
+
 // MarshalText encodes the code as its String.
-func (c Code) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+func (c Code) MarshalText() ([]byte, error) { return c.appendHex(nil), nil }
+
+// appendHex appends "0x%08X" of the value.
+func (c Code) appendHex(b []byte) []byte {
+	const hexdig = "0123456789ABCDEF"
+	b = append(b, '0', 'x')
+	for i := 28; i >= 0; i -= 4 {
+		b = append(b, hexdig[c.Value>>uint(i)&0xF])
+	}
+	return b
+}
 
 // Signed returns the value as a signed 32-bit number, as .NET, PowerShell
 // and process exit codes print it (0x80072F8F is -2147012721).

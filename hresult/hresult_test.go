@@ -372,3 +372,24 @@ func TestDecodeAllocs(t *testing.T) {
 		t.Errorf("Parse allocates %.1f times per run on valid input", n)
 	}
 }
+
+// TestCodeText checks that String, AppendText and MarshalText give the same
+// "0x%08X" text, and that AppendText into a buffer with room does not
+// allocate.
+func TestCodeText(t *testing.T) {
+	for _, tc := range []struct {
+		v    uint32
+		want string
+	}{{0, "0x00000000"}, {5, "0x00000005"}, {0x80072F8F, "0x80072F8F"}, {0xFFFFFFFF, "0xFFFFFFFF"}, {0x0024000A, "0x0024000A"}} {
+		c := Decode(tc.v)
+		m, _ := c.MarshalText()
+		a, err := c.AppendText([]byte("hr="))
+		if c.String() != tc.want || string(m) != tc.want || string(a) != "hr="+tc.want || err != nil {
+			t.Errorf("0x%X: String %q, MarshalText %q, AppendText %q, %v; want %q", tc.v, c.String(), m, a, err, tc.want)
+		}
+	}
+	buf := make([]byte, 0, 64)
+	if n := testing.AllocsPerRun(100, func() { buf, _ = Decode(0x80072F8F).AppendText(buf[:0]) }); n != 0 {
+		t.Errorf("AppendText allocates %.1f times", n)
+	}
+}

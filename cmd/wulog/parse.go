@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/wulog/wulog/hresult"
 	"github.com/wulog/wulog/input"
 	"github.com/wulog/wulog/logparse"
 )
@@ -112,7 +113,7 @@ func (rw *recordWriter) write(r *logparse.Record) {
 		rw.row = append(rw.row[:0], r.File, strconv.FormatInt(r.Line, 10), r.Format.String(),
 			timeText(r, time.RFC3339Nano), strconv.FormatBool(r.ZoneKnown),
 			strconv.FormatUint(uint64(r.PID), 10), strconv.FormatUint(uint64(r.TID), 10),
-			r.Component, r.Marker.String(), validUTF8(r.Message), string(appendFailures(nil, r, ' ')), r.Reason)
+			r.Component, r.Marker.String(), validUTF8(r.Message), string(appendFailures(nil, r, " ", "")), r.Reason)
 		rw.csv.Write(rw.row)
 	default:
 		rw.buf = appendTextRecord(rw.buf[:0], r)
@@ -194,28 +195,21 @@ func appendText(b, m []byte) []byte {
 	return b
 }
 
-// appendFailures appends the failure codes of r as "0x%08X" separated by
-// sep.
-func appendFailures(b []byte, r *logparse.Record, sep byte) []byte {
+// appendFailures appends the failure codes of r as "0x%08X", each between
+// quote ("" for none), separated by sep.
+func appendFailures(b []byte, r *logparse.Record, sep, quote string) []byte {
 	first := true
 	for _, c := range r.Codes {
 		if c.Success {
 			continue
 		}
 		if !first {
-			b = append(b, sep)
+			b = append(b, sep...)
 		}
 		first = false
-		b = appendHex(b, c.Value)
-	}
-	return b
-}
-
-func appendHex(b []byte, v uint32) []byte {
-	const digits = "0123456789ABCDEF"
-	b = append(b, '0', 'x')
-	for i := 28; i >= 0; i -= 4 {
-		b = append(b, digits[v>>uint(i)&0xF])
+		b = append(b, quote...)
+		b, _ = hresult.Decode(c.Value).AppendText(b)
+		b = append(b, quote...)
 	}
 	return b
 }
@@ -249,19 +243,7 @@ func appendJSONRecord(b []byte, r *logparse.Record) []byte {
 	b = append(b, `,"message":`...)
 	b = appendJSONString(b, r.Message)
 	b = append(b, `,"hresults":[`...)
-	first := true
-	for _, c := range r.Codes {
-		if c.Success {
-			continue
-		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, '"')
-		b = appendHex(b, c.Value)
-		b = append(b, '"')
-	}
+	b = appendFailures(b, r, ",", `"`)
 	b = append(b, ']')
 	if r.Marker != logparse.NoMarker {
 		b = append(b, `,"marker":"`...)

@@ -177,3 +177,22 @@ func TestParseETLFolder(t *testing.T) {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, stderr)
 	}
 }
+
+// TestParseFailureLists checks the failure codes of a record with several
+// codes in JSON and CSV: failures only, in order, separated.
+func TestParseFailureLists(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "WindowsUpdate.log")
+	line := "2023/03/21 22:19:01.8143606 19924 14968 Agent           *FAILED* hr = 0x80072f8f, Exit code = 0x00000000, error 0x80092013\r\n"
+	if err := os.WriteFile(p, []byte(line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runParse(t, "", "-f", "jsonl", p)
+	if code != 0 || !strings.Contains(out, `"hresults":["0x80072F8F","0x80092013"]`) {
+		t.Errorf("jsonl: exit %d, %s", code, out)
+	}
+	code, out, _ = runParse(t, "", "-f", "csv", p)
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if code != 0 || err != nil || len(rows) != 2 || rows[1][10] != "0x80072F8F 0x80092013" {
+		t.Errorf("csv: exit %d, %v, %q", code, err, rows)
+	}
+}

@@ -511,6 +511,13 @@ func TestX500NameLikeWindows(t *testing.T) {
 	if got := x500Name(der, quoted); got != `CN="a, b", O=" x"` {
 		t.Errorf("quoting: %s", got)
 	}
+	// A value that is not a string: # and the hex of its DER (INTEGER 5
+	// is 02 01 05), quoted for the #.
+	odd := pkix.RDNSequence{{{Type: asn1.ObjectIdentifier{1, 2, 3}, Value: 5}}}
+	der, _ = asn1.Marshal(odd)
+	if got := x500Name(der, name); got != `OID.1.2.3="#020105"` {
+		t.Errorf("non-string value: %s", got)
+	}
 	if got := x500Name([]byte{1, 2}, name); got != name.String() {
 		t.Errorf("fallback: %s", got)
 	}

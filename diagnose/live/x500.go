@@ -3,6 +3,7 @@ package live
 import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/hex"
 	"strings"
 )
 
@@ -34,7 +35,9 @@ func x500Name(der []byte, fallback pkix.Name) string {
 			}
 			v, ok := a.Value.(string)
 			if !ok {
-				v = "#" + strings.TrimPrefix(strings.ToUpper(hexOf(a.Value)), "#")
+				// A non-string value as # and the hex digits of its DER.
+				b, _ := asn1.Marshal(a.Value)
+				v = "#" + strings.ToUpper(hex.EncodeToString(b))
 			}
 			attrs = append(attrs, k+"="+quoteRDN(v))
 		}
@@ -50,18 +53,4 @@ func quoteRDN(v string) string {
 		return `"` + strings.ReplaceAll(v, `"`, `""`) + `"`
 	}
 	return v
-}
-
-// hexOf renders a non-string attribute value.
-func hexOf(v any) string {
-	b, err := asn1.Marshal(v)
-	if err != nil {
-		return ""
-	}
-	const digits = "0123456789ABCDEF"
-	out := make([]byte, 0, 2*len(b))
-	for _, c := range b {
-		out = append(out, digits[c>>4], digits[c&15])
-	}
-	return string(out)
 }
