@@ -62,13 +62,10 @@ func (u unnamed) Error() string { return u.msg }
 // Unwrap returns the reader's error.
 func (u unnamed) Unwrap() error { return u.err }
 
-// isETLName reports whether a file name has the .etl extension.
-func isETLName(name string) bool { return strings.EqualFold(filepath.Ext(name), ".etl") }
-
 // groupETL replaces the plain .etl files of each folder in ins, when there
 // are several, by one folder input at the place of the first of them.
 func groupETL(ins []Input) []Input {
-	isFile := func(in Input) bool { return in.Member == "" && in.Path != "" && isETLName(in.Path) }
+	isFile := func(in Input) bool { return in.Member == "" && in.Path != "" && hasExt(in.Path, ".etl") }
 	byDir := map[string][]string{}
 	for _, in := range ins {
 		if isFile(in) {

@@ -102,7 +102,7 @@ func Expand(args []string, opt Options) ([]Input, []error) {
 			ins = append(ins, found...)
 		case !fi.Mode().IsRegular():
 			errs = append(errs, fmt.Errorf("%s: not a regular file", a))
-		case isZipName(a):
+		case hasExt(a, ".zip"):
 			found, err := zipMembers(a, a, opt.AllFiles, true)
 			if err != nil {
 				errs = append(errs, err)
@@ -131,7 +131,7 @@ func walk(dir string, opt Options) ([]Input, []error) {
 			return nil
 		}
 		switch {
-		case isZipName(p):
+		case hasExt(p, ".zip"):
 			found, err := zipMembers(p, p, opt.AllFiles, false)
 			if err != nil {
 				errs = append(errs, err)
@@ -170,7 +170,9 @@ func zipMembers(path, display string, all, named bool) ([]Input, error) {
 	return ins, nil
 }
 
-func isZipName(p string) bool { return strings.EqualFold(filepath.Ext(p), ".zip") }
+// hasExt reports whether the name of file p ends with the extension ext
+// (with the dot), in any case.
+func hasExt(p, ext string) bool { return strings.EqualFold(filepath.Ext(p), ext) }
 
 // LooksLikeLog reports whether a file found in a directory or archive is
 // taken as an input: WindowsUpdate*.log and WindowsUpdate*.txt, any *.log,
@@ -187,7 +189,7 @@ func LooksLikeLog(name string) bool {
 	defer mu.RUnlock()
 	for _, d := range decoders {
 		for _, e := range d.Ext {
-			if strings.EqualFold(ext, e) {
+			if hasExt(base, e) {
 				return true
 			}
 		}
