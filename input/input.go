@@ -301,7 +301,7 @@ func (in Input) Open() (*Log, error) {
 	case in.Member != "":
 		zr, err := zip.OpenReader(in.Path)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", in.Name, unwrapPath(err))
+			return nil, pathError(in.Name, err)
 		}
 		l.closers = append(l.closers, zr)
 		var zf *zip.File
@@ -353,7 +353,7 @@ func (l *Log) sniff(name string, r io.Reader, ra io.ReaderAt, size int64, depth 
 	br := bufio.NewReaderSize(r, sniffLen)
 	head, err := br.Peek(sniffLen)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-		return nil, "", fmt.Errorf("%s: %v", name, unwrapPath(err))
+		return nil, "", pathError(name, err)
 	}
 	if len(head) >= 2 && head[0] == 0x1F && head[1] == 0x8B && depth == 0 {
 		zr, err := gzip.NewReader(br)
