@@ -3,10 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"slices"
@@ -102,13 +104,7 @@ func writeFactsText(w io.Writer, f *diagnose.Facts) error {
 	fmt.Fprintf(bw, "Facts about %s, %s at %s\n", host, how, now.Format("2006-01-02 15:04:05 MST"))
 
 	fmt.Fprintf(bw, "\nRegistry\n")
-	paths := slices.Collect(func(yield func(string) bool) {
-		for p := range f.Registry {
-			if !yield(p) {
-				return
-			}
-		}
-	})
+	paths := slices.Collect(maps.Keys(f.Registry))
 	// By key, then value name, ignoring case as the registry does.
 	split := func(p string) (string, string) {
 		i := max(strings.LastIndexByte(p, '\\'), 0)
@@ -133,7 +129,7 @@ func writeFactsText(w io.Writer, f *diagnose.Facts) error {
 	}
 
 	fmt.Fprintf(bw, "\nKey security\n")
-	for _, k := range sortedKeys(f.KeySecurity) {
+	for _, k := range slices.Sorted(maps.Keys(f.KeySecurity)) {
 		fmt.Fprintf(bw, "  %s\n", k)
 		for _, l := range sdText(f.KeySecurity[k]) {
 			fmt.Fprintf(bw, "    %s\n", l)
@@ -159,7 +155,7 @@ func writeFactsText(w io.Writer, f *diagnose.Facts) error {
 	}
 
 	fmt.Fprintf(bw, "\nServices\n")
-	for _, n := range sortedKeys(f.Services) {
+	for _, n := range slices.Sorted(maps.Keys(f.Services)) {
 		s := f.Services[n]
 		switch {
 		case s.Known && s.Err != "":
@@ -182,15 +178,6 @@ func writeFactsText(w io.Writer, f *diagnose.Facts) error {
 		}
 	}
 	return bw.Flush()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
 }
 
 // regText renders one registry fact.
@@ -227,10 +214,7 @@ func regText(path string, f diagnose.Fact[diagnose.RegValue], now time.Time) str
 		}
 	case diagnose.RegQWORD:
 		if len(v.Data) == 8 {
-			var q uint64
-			for i := 7; i >= 0; i-- {
-				q = q<<8 | uint64(v.Data[i])
-			}
+			q := binary.LittleEndian.Uint64(v.Data)
 			return fmt.Sprintf("0x%X (%d)", q, q)
 		}
 	}

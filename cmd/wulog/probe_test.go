@@ -6,7 +6,9 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/wulog/wulog/diagnose"
 	"github.com/wulog/wulog/diagnose/snapshot"
 )
 
@@ -67,5 +69,14 @@ func TestLiveCommandsNeedWindows(t *testing.T) {
 				t.Errorf("%v: message %q lacks %q", args, msg, want)
 			}
 		}
+	}
+}
+
+// TestRegTextQWORD: a REG_QWORD is little-endian, shown in hex and decimal.
+func TestRegTextQWORD(t *testing.T) {
+	v := diagnose.RegValue{Exists: true, Type: diagnose.RegQWORD, Data: []byte{8, 7, 6, 5, 4, 3, 2, 1}}
+	got := regText(`HKLM\SOFTWARE\X\Q`, diagnose.Fact[diagnose.RegValue]{Value: v, Known: true}, time.Time{})
+	if want := "0x102030405060708 (72623859790382856)"; got != want {
+		t.Errorf("regText = %q, want %q", got, want)
 	}
 }
