@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/wulog/wulog/internal/shared"
 )
 
 // TestEmbeddedTables checks that extra.tsv and descriptions.tsv merge
@@ -180,21 +182,12 @@ func TestDescriptionsSayWhatToCheck(t *testing.T) {
 	}
 }
 
-// repoRoot is the repository root, two levels up from this package.
-func repoRoot(t *testing.T) string {
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Dir(wd)
-}
-
 // TestCorpusManifest reads the shared corpus manifest, whose notes pair
 // codes found in real logs with the names the people who collected them
 // gave ("80092004 (CRYPT_E_NOT_FOUND)"), and checks that the codes decode to
 // those names and that every top code of every log parses.
 func TestCorpusManifest(t *testing.T) {
-	path := filepath.Join(repoRoot(t), "..", "shared", "corpus", "MANIFEST.tsv")
+	path := shared.Path("corpus", "MANIFEST.tsv")
 	f, err := os.Open(path)
 	if err != nil {
 		t.Skipf("corpus manifest not available (%v); it lives in ../shared next to the repository", err)
@@ -248,7 +241,7 @@ func TestCorpusManifest(t *testing.T) {
 // "hr = 80072efd", "hr:0x80072f8f"): each must parse, those after *FAILED*
 // must read as failures, and almost all must have a name.
 func TestCorpusLogCodes(t *testing.T) {
-	dir := filepath.Join(repoRoot(t), "..", "shared", "corpus")
+	dir := shared.Path("corpus")
 	files, err := filepath.Glob(filepath.Join(dir, "*.*"))
 	if err != nil || len(files) == 0 {
 		t.Skipf("corpus not available in %s; it lives in ../shared next to the repository", dir)

@@ -6,17 +6,15 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/wulog/wulog/internal/shared"
 )
 
 // corpusDir is ../shared/corpus next to the repository.
-func corpusDir() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "shared", "corpus")
-}
+func corpusDir() string { return shared.Path("corpus") }
 
 // manifestRow is one line of the corpus MANIFEST.tsv.
 type manifestRow struct {

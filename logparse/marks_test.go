@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/wulog/wulog/internal/shared"
 )
 
 // bitByBit classifies hay one byte at a time with triggerAt.
@@ -82,7 +84,7 @@ func TestMarks(t *testing.T) {
 		checkMarks(t, hay)
 	}
 	// Real logs.
-	files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "*"))
+	files, _ := filepath.Glob(shared.Path("corpus", "*"))
 	files = append(files, "testdata/win10-utf8-lf.log")
 	for _, f := range files {
 		if data, err := os.ReadFile(f); err == nil {
@@ -112,7 +114,7 @@ func FuzzMarks(f *testing.F) {
 // BenchmarkClassify measures the classification kernels alone on a real
 // Windows 10 log: assembly where there is one, and pure Go.
 func BenchmarkClassify(b *testing.B) {
-	files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "win1*.log"))
+	files, _ := filepath.Glob(shared.Path("corpus", "win1*.log"))
 	if len(files) == 0 {
 		b.Skip("no Windows 10 logs in ../shared/corpus")
 	}
