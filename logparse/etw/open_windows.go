@@ -6,13 +6,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	goetw "github.com/0xrawsec/golang-etw/etw"
+
+	"github.com/wulog/wulog/logparse/etl/wu"
 )
 
-// providerGUID is wu.ProviderID in the form golang-etw parses.
-const providerGUID = "{0B7A6F19-47C4-454E-8C5C-E868D637E4D8}"
+// providerGUID is wu.ProviderID in the form golang-etw parses,
+// "{0B7A6F19-47C4-454E-8C5C-E868D637E4D8}".
+var providerGUID = strings.ToUpper(wu.ProviderID.String())
 
 // Open starts the real-time session SessionName on the Windows Update
 // provider (all levels, all keywords) and returns a Watcher over its
@@ -23,7 +27,7 @@ func Open(ctx context.Context) (*Watcher, error) {
 	s := goetw.NewRealTimeSession(SessionName)
 	// EnableProvider starts the session; golang-etw's Start stops a
 	// session of the same name that already exists and starts it anew.
-	prov := goetw.Provider{GUID: providerGUID, Name: "WUTraceLogging", EnableLevel: 0xff, MatchAnyKeyword: ^uint64(0)}
+	prov := goetw.Provider{GUID: providerGUID, Name: wu.ProviderName, EnableLevel: 0xff, MatchAnyKeyword: ^uint64(0)}
 	if err := s.EnableProvider(prov); err != nil {
 		s.Stop()
 		return nil, fmt.Errorf("starting ETW session %q on WUTraceLogging (run from an elevated prompt): %w", SessionName, err)
