@@ -274,7 +274,10 @@ func readHeader(path, file, src string, keep func(string) bool, kind func(string
 		}
 		defs = append(defs, def{name: name, value: v, kind: kind(name, v, hr), src: src, input: fmt.Sprintf("mingw-w64 %s:%d", file, line)})
 	}
-	return defs, facs, sc.Err()
+	if err := sc.Err(); err != nil {
+		return nil, nil, fmt.Errorf("%s:%d: %w", path, line+1, err)
+	}
+	return defs, facs, nil
 }
 
 // wanted records name = v for later expressions, collects FACILITY_*

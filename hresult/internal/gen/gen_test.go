@@ -237,3 +237,14 @@ func TestGeneratedUpToDate(t *testing.T) {
 		t.Errorf("%d WU_ names, want 465", rep.WU)
 	}
 }
+
+// TestReadHeaderLongLine checks that a header line longer than the reader's
+// limit is an error naming the file and line, not a silently short table.
+func TestReadHeaderLongLine(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "winerror.h",
+		"#define ERROR_SUCCESS 0L\n#define LONG "+strings.Repeat("1", 1<<20)+"\n#define ERROR_ACCESS_DENIED 5L\n")
+	_, _, err := readHeader(p, "winerror.h", sWinerror, keepAll, kindByValue, false)
+	if err == nil || !strings.HasPrefix(err.Error(), p+":2: ") {
+		t.Errorf("err = %v, want one naming %s:2", err, p)
+	}
+}
