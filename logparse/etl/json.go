@@ -4,7 +4,6 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/wulog/wulog/logparse/etl/container"
 	"github.com/wulog/wulog/logparse/etl/internal/pyjson"
 	"github.com/wulog/wulog/logparse/etl/tracelogging"
 )
@@ -73,7 +72,7 @@ func AppendJSON(dst []byte, e *Event, fileOrder int) []byte {
 	dst = strconv.AppendUint(dst, uint64(e.Channel), 10)
 	key("task")
 	dst = strconv.AppendUint(dst, uint64(e.Task), 10)
-	if e.Kind == container.KindEventHeader32 || e.Kind == container.KindEventHeader64 {
+	if e.Kind.IsEventHeader() {
 		key("activity_id")
 		dst = append(dst, '"')
 		dst = e.ActivityID.AppendText(dst)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/wulog/wulog/logparse/etl/container"
 	"github.com/wulog/wulog/logparse/etl/tracelogging"
 )
 
@@ -133,7 +132,7 @@ func (rd *Reader) Summarize() (*Summary, error) {
 		if !e.Decoded {
 			s.RawReasons[e.Reason]++
 		}
-		if e.Kind != container.KindEventHeader32 && e.Kind != container.KindEventHeader64 {
+		if !e.Kind.IsEventHeader() {
 			continue
 		}
 		s.EventHeaderRecords++

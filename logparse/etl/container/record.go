@@ -60,6 +60,10 @@ func (k Kind) IsSystem() bool {
 	return false
 }
 
+// IsEventHeader reports whether the kind is an EVENT_HEADER record (the
+// header of manifest-based and TraceLogging events).
+func (k Kind) IsEventHeader() bool { return k == KindEventHeader32 || k == KindEventHeader64 }
+
 // PointerSize returns 4 or 8 for kinds whose name says so, or 0.
 func (k Kind) PointerSize() int {
 	switch k {
@@ -206,7 +210,7 @@ func (r *Record) ExtData(t ExtType) []byte {
 // PointerSize returns the pointer size the record's payload uses: from the
 // EVENT_HEADER flags when they say, otherwise from the header kind.
 func (r *Record) PointerSize() int {
-	if r.Kind == KindEventHeader32 || r.Kind == KindEventHeader64 {
+	if r.Kind.IsEventHeader() {
 		if r.EventFlags&EventFlag32BitHeader != 0 {
 			return 4
 		}
@@ -302,7 +306,7 @@ func (w *Walker) Next() bool {
 		ok = w.message(r, data)
 	case kind.IsSystem():
 		ok = w.system(r, data, marker)
-	case kind == KindEventHeader32 || kind == KindEventHeader64:
+	case kind.IsEventHeader():
 		ok = w.eventHeader(r, data)
 	case kind == KindFullHeader32 || kind == KindFullHeader64:
 		ok = w.classic(r, data, 0x30)
