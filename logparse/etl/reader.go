@@ -534,7 +534,7 @@ func (r *Reader) build(s *stream) {
 		Record:       rec,
 		Header:       &r.hdr,
 	}
-	e.Time = timeOf(ft)
+	e.Time = tracelogging.FileTime(ft)
 	r.stats.Records++
 	e.Number = int64(r.stats.Records)
 	e.FileOffset = b.FileOffset
