@@ -31,7 +31,10 @@ func (c *ParseCmd) Run(g *Globals) error {
 		fmt.Fprintf(g.Stderr, "wulog: %v\n", err)
 	}
 	w := bufio.NewWriterSize(g.Stdout, 256<<10)
-	out := newRecordWriter(w, c.Format)
+	var out *recordWriter // nil with --stats: no records, no CSV header
+	if !c.Stats {
+		out = newRecordWriter(w, c.Format)
+	}
 	var total logparse.Stats
 	n := 0
 	for _, in := range ins {
@@ -52,7 +55,9 @@ func (c *ParseCmd) Run(g *Globals) error {
 	if c.Stats && n > 1 {
 		writeStats(w, c.Format, "total", total)
 	}
-	out.flush()
+	if out != nil {
+		out.flush()
+	}
 	if err := w.Flush(); err != nil {
 		return &exitError{exitUsage, fmt.Errorf("writing output: %w", err)}
 	}
@@ -62,8 +67,8 @@ func (c *ParseCmd) Run(g *Globals) error {
 	return nil
 }
 
-// one prints the records of one input and returns its totals (nil when
-// it could not be opened).
+// one prints the records of one input to out (none when out is nil) and
+// returns its totals (nil when it could not be opened).
 func (c *ParseCmd) one(in input.Input, out *recordWriter) (*logparse.Stats, error) {
 	l, err := in.Open()
 	if err != nil {
@@ -71,7 +76,7 @@ func (c *ParseCmd) one(in input.Input, out *recordWriter) (*logparse.Stats, erro
 	}
 	defer l.Close()
 	for l.Scan() {
-		if !c.Stats {
+		if out != nil {
 			out.write(l.Record())
 		}
 	}

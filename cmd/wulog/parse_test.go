@@ -196,3 +196,16 @@ func TestParseFailureLists(t *testing.T) {
 		t.Errorf("csv: exit %d, %v, %q", code, err, rows)
 	}
 }
+
+// TestParseStatsCSV checks that --stats with --format csv prints the JSON
+// totals line only, without the header of the CSV records it does not print.
+func TestParseStatsCSV(t *testing.T) {
+	p := writeSample(t)
+	code, out, stderr := runParse(t, "", "--stats", "-f", "csv", p)
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], `{"stats":`) {
+		t.Errorf("output:\n%s", out)
+	}
+}
