@@ -305,36 +305,37 @@ func appendJSONString(b, s []byte) []byte {
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRune(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, "\uFFFD"...)
-		} else {
-			b = append(b, s[i:i+size]...)
-		}
+		var size int
+		b, size = appendRune(b, s[i:])
 		i += size
 	}
 	return append(b, '"')
 }
 
-// validUTF8 returns m as a string with invalid UTF-8 replaced by U+FFFD.
+// validUTF8 returns m as a string with each byte of invalid UTF-8 replaced
+// by U+FFFD.
 func validUTF8(m []byte) string {
 	if utf8.Valid(m) {
 		return string(m)
 	}
-	return string(appendJSONText(nil, m))
+	var b []byte
+	for i := 0; i < len(m); {
+		var size int
+		b, size = appendRune(b, m[i:])
+		i += size
+	}
+	return string(b)
 }
 
-func appendJSONText(b, m []byte) []byte {
-	for len(m) > 0 {
-		r, size := utf8.DecodeRune(m)
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, "\uFFFD"...)
-		} else {
-			b = append(b, m[:size]...)
-		}
-		m = m[size:]
+// appendRune appends the character that s (not empty) starts with, or
+// U+FFFD when s starts with a byte of invalid UTF-8, and returns how many
+// bytes of s it read.
+func appendRune(b, s []byte) ([]byte, int) {
+	r, size := utf8.DecodeRune(s)
+	if r == utf8.RuneError && size == 1 {
+		return append(b, "\uFFFD"...), 1
 	}
-	return b
+	return append(b, s[:size]...), size
 }
 
 // writeStats prints the totals of one input (or "total").
