@@ -101,8 +101,8 @@ func TestParseCSVAndText(t *testing.T) {
 	}
 	if len(rows) != 6 || rows[0][0] != "file" || rows[2][2] != "win10" || rows[2][10] != "0x80072F8F" {
 		t.Errorf("csv rows %q", rows)
-	} else if rows[2][9] != "*FAILED* [80072F8F] Failed (cV: Btqu.277.1) \"q\" \uFFFD" {
-		t.Errorf("csv message %q: invalid UTF-8 not replaced", rows[2][9])
+	} else if rows[3][9] != "*FAILED* [80072F8F] Failed (cV: Btqu.277.1) \"q\" \uFFFD" {
+		t.Errorf("csv message %q: invalid UTF-8 not replaced", rows[3][9])
 	}
 
 	code, out, _ = runParse(t, "", p)
