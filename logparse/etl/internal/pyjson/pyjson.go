@@ -60,11 +60,6 @@ func AppendString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// AppendBytes is AppendString for a byte slice.
-func AppendBytes(dst []byte, b []byte) []byte {
-	return AppendString(dst, unsafeString(b))
-}
-
 // AppendKey appends `"key": ` after a ", " separator unless first.
 func AppendKey(dst []byte, key string, first bool) []byte {
 	if !first {
