@@ -244,11 +244,7 @@ func parseWin10Rest(l []byte, i int, p *prefix) bool {
 		return true
 	}
 	// Collapsed whitespace: the message starts after the blanks.
-	j := ce
-	for j < len(l) && (l[j] == ' ' || l[j] == '\t') {
-		j++
-	}
-	p.msg = j
+	p.msg = skipBlanks(l, ce)
 	return true
 }
 
@@ -265,9 +261,7 @@ func allSpace(b []byte) bool {
 
 // decField parses blanks then a decimal number followed by a blank.
 func decField(l []byte, i int) (uint32, int, bool) {
-	for i < len(l) && (l[i] == ' ' || l[i] == '\t') {
-		i++
-	}
+	i = skipBlanks(l, i)
 	s := i
 	var v uint64
 	for i < len(l) && isDigit(l[i]) {
@@ -345,9 +339,7 @@ func parseLegacyRest(l []byte, i int, p *prefix, sep byte) bool {
 	if i < len(l) {
 		i++ // one separator; the message may start with blanks
 		if sep == ' ' {
-			for i < len(l) && (l[i] == ' ' || l[i] == '\t') {
-				i++
-			}
+			i = skipBlanks(l, i)
 		}
 	}
 	p.msg = i
@@ -363,10 +355,7 @@ func skipSep(l []byte, i int, sep byte) int {
 	if sep == '\t' {
 		return i + 1
 	}
-	for i < len(l) && (l[i] == ' ' || l[i] == '\t') {
-		i++
-	}
-	return i
+	return skipBlanks(l, i)
 }
 
 // parseSlow parses damaged prefixes: whitespace collapsed or changed

@@ -216,10 +216,7 @@ var (
 // findMarker returns the status marker at the start of m (after blanks and
 // a legacy bullet such as "  * " or "  # ").
 func findMarker(m []byte) Marker {
-	i := 0
-	for i < len(m) && (m[i] == ' ' || m[i] == '\t') {
-		i++
-	}
+	i := skipBlanks(m, 0)
 	if i >= len(m) {
 		return NoMarker
 	}
@@ -427,14 +424,9 @@ func (r *Record) keyword(m []byte, i, n int, isErr bool) {
 		j += 5
 	}
 	sep := j
-	for j < len(m) && (m[j] == ' ' || m[j] == '\t') {
-		j++
-	}
+	j = skipBlanks(m, j)
 	if j < len(m) && (m[j] == '=' || m[j] == ':') {
-		j++
-		for j < len(m) && (m[j] == ' ' || m[j] == '\t') {
-			j++
-		}
+		j = skipBlanks(m, j+1)
 	}
 	if j == sep {
 		return // "hrDeploy", "errors"
