@@ -121,8 +121,9 @@ type FailureChain struct {
 	Ops         []Op  `json:"ops"`
 	OpsOverflow int64 `json:"ops_overflow,omitempty"`
 
-	last     Line
-	lastText []byte
+	// last is the latest occurrence after the first two (Count > 2),
+	// added to Samples by Finish.
+	last lineBuf
 	// seen remembers, for each operation (and, at maxOps, for the
 	// occurrences beyond the cap), the last message that normalized to
 	// it, so that repeated messages are not normalized again.
@@ -1257,8 +1258,7 @@ func (e *Evidence) chain(k chainKey, r *logparse.Record, msg []byte) {
 	if len(c.Samples) < 2 {
 		c.Samples = append(c.Samples, lineOf(r))
 	} else {
-		c.last = Line{File: r.File, Line: r.Line, Time: r.Time, Component: r.Component}
-		c.lastText = append(c.lastText[:0], msg[:min(len(msg), maxText)]...)
+		c.last.set(r)
 	}
 	// "Retry Counter:", "Will retry" and "retrying" all contain "etry".
 	if nEtry.in(msg) {
@@ -1464,12 +1464,10 @@ func (e *Evidence) Finish() {
 		e.Last, e.lastIsPrev = e.prev.time, false
 	}
 	for _, c := range e.Chains {
-		if c.lastText != nil {
-			l := c.last
-			l.Text = string(c.lastText)
-			c.Samples = append(c.Samples, l)
-			c.lastText = nil
+		if c.Count > 2 {
+			c.Samples = append(c.Samples, c.last.get())
 		}
+		c.last = lineBuf{}
 		c.seen = [maxOps + 1]opKey{}
 		sort.SliceStable(c.Ops, func(i, j int) bool { return c.Ops[i].Count > c.Ops[j].Count })
 	}
