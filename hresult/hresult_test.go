@@ -315,6 +315,12 @@ func TestParseExtend(t *testing.T) {
 		if ph != tt.phase || phn != tt.phaseName || op != tt.op || opn != tt.opName {
 			t.Errorf("%s: phase %d %q operation %#x %q; want %d %q %#x %q", tt.in, ph, phn, op, opn, tt.phase, tt.phaseName, tt.op, tt.opName)
 		}
+		if want := "0x" + strings.ToUpper(tt.in[strings.LastIndex(tt.in, "0x")+2:]); p.Extend.String() != want {
+			t.Errorf("%s: extend code written %s, want %s", tt.in, p.Extend, want)
+		}
+	}
+	if s := Extend(0).String(); s != "0x0" {
+		t.Errorf("Extend(0) written %s, want 0x0", s)
 	}
 }
 

@@ -1,5 +1,7 @@
 package hresult
 
+import "fmt"
+
 // Windows Setup reports a failed upgrade as a result code and an extend code,
 // written "0xC1900101 - 0x4001E". The extend code's first hex digit (bits
 // 16-19) is the phase and its low byte the operation that was running.
@@ -78,22 +80,4 @@ func (e Extend) Operation() (uint8, string) {
 }
 
 // String returns the extend code as "0x%X", the way Setup prints it.
-func (e Extend) String() string {
-	const hexdig = "0123456789ABCDEF"
-	var b [10]byte
-	i := len(b)
-	v := uint32(e)
-	for {
-		i--
-		b[i] = hexdig[v&0xF]
-		v >>= 4
-		if v == 0 {
-			break
-		}
-	}
-	i--
-	b[i] = 'x'
-	i--
-	b[i] = '0'
-	return string(b[i:])
-}
+func (e Extend) String() string { return fmt.Sprintf("0x%X", uint32(e)) }
