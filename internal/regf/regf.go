@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+
+	"github.com/wulog/wulog/diagnose"
 )
 
 // Hive is a registry hive to write.
@@ -94,22 +96,22 @@ func (k *Key) Set(name string, typ uint32, data []byte) *Key {
 }
 
 const (
-	hbinHeader   = 0x20
-	maxDataCell  = 16344
-	noCell       = 0xFFFFFFFF
-	nkCompName   = 0x0020
-	nkHiveEntry  = 0x0004
-	nkNoDelete   = 0x0008
-	vkCompName   = 0x0001
-	dataInline   = 0x80000000
-	fileTimeZero = 116444736000000000
+	hbinHeader  = 0x20
+	maxDataCell = 16344
+	noCell      = 0xFFFFFFFF
+	nkCompName  = 0x0020
+	nkHiveEntry = 0x0004
+	nkNoDelete  = 0x0008
+	vkCompName  = 0x0001
+	dataInline  = 0x80000000
 )
 
+// fileTime is t as a FILETIME, 0 for the zero time.
 func fileTime(t time.Time) uint64 {
 	if t.IsZero() {
 		return 0
 	}
-	return uint64(t.Unix()*1e7+int64(t.Nanosecond()/100)) + fileTimeZero
+	return diagnose.TimeToFileTime(t)
 }
 
 // writer lays cells out in one hive bin; offsets are relative to the

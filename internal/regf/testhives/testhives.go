@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"github.com/wulog/wulog/diagnose"
 	"github.com/wulog/wulog/diagnose/secdesc"
 	"github.com/wulog/wulog/diagnose/winproxy"
 	"github.com/wulog/wulog/internal/regf"
@@ -21,13 +22,6 @@ var Scenarios = []string{"healthy", "seed-authroot-acl", "policy-disabled"}
 
 // Files lists the hive files of every scenario.
 var Files = []string{"SOFTWARE", "SYSTEM", "NTUSER.DAT"}
-
-// Registry value types.
-const (
-	regSZ     = 1
-	regBinary = 3
-	regDWORD  = 4
-)
 
 // Descriptors: the defaults of HKLM\SOFTWARE and of the AuthRoot keys on a
 // healthy Windows machine, and the seed case's protected AutoUpdate DACL
@@ -58,8 +52,7 @@ var (
 func SyncTime(scenario string) time.Time { return Collected.Add(-syncAge[scenario]) }
 
 func filetime(t time.Time) []byte {
-	ft := uint64(t.Unix()*1e7+int64(t.Nanosecond()/100)) + 116444736000000000
-	return binary.LittleEndian.AppendUint64(nil, ft)
+	return binary.LittleEndian.AppendUint64(nil, diagnose.TimeToFileTime(t))
 }
 
 func dword(v uint32) []byte { return binary.LittleEndian.AppendUint32(nil, v) }
@@ -94,23 +87,23 @@ func Build(scenario string) (map[string][]byte, error) {
 	if scenario == "seed-authroot-acl" {
 		au.Security = sd(BrokenAutoUpdateSDDL)
 	}
-	au.Set("DisallowedCertLastSyncTime", regBinary, filetime(sync))
-	au.Set("LastSyncTime", regBinary, filetime(sync.Add(-3*24*time.Hour)))
-	au.Set("DisallowedCertEncodedCtl", regBinary, []byte{0x30, 0x82, 0x01, 0x00}) // truncated CTL stand-in
+	au.Set("DisallowedCertLastSyncTime", diagnose.RegBinary, filetime(sync))
+	au.Set("LastSyncTime", diagnose.RegBinary, filetime(sync.Add(-3*24*time.Hour)))
+	au.Set("DisallowedCertEncodedCtl", diagnose.RegBinary, []byte{0x30, 0x82, 0x01, 0x00}) // truncated CTL stand-in
 	if scenario == "policy-disabled" {
 		pol := sw.Root.Key(`Policies\Microsoft\SystemCertificates\AuthRoot`)
-		pol.Set("DisableRootAutoUpdate", regDWORD, dword(1))
-		pol.Set("EnableDisallowedCertAutoUpdate", regDWORD, dword(0))
+		pol.Set("DisableRootAutoUpdate", diagnose.RegDWORD, dword(1))
+		pol.Set("EnableDisallowedCertAutoUpdate", diagnose.RegDWORD, dword(0))
 	}
 	sw.Root.Key(`Microsoft\Windows\CurrentVersion\Internet Settings\Connections`).
-		Set("WinHttpSettings", regBinary, winproxy.Build(winproxy.Settings{Flags: winproxy.FlagDirect}))
+		Set("WinHttpSettings", diagnose.RegBinary, winproxy.Build(winproxy.Settings{Flags: winproxy.FlagDirect}))
 	cv := sw.Root.Key(`Microsoft\Windows NT\CurrentVersion`)
-	cv.Set("ProductName", regSZ, sz("Windows 10 Pro"))
-	cv.Set("DisplayVersion", regSZ, sz("22H2"))
-	cv.Set("CurrentBuild", regSZ, sz("19045"))
-	cv.Set("UBR", regDWORD, dword(2728))
+	cv.Set("ProductName", diagnose.RegSZ, sz("Windows 10 Pro"))
+	cv.Set("DisplayVersion", diagnose.RegSZ, sz("22H2"))
+	cv.Set("CurrentBuild", diagnose.RegSZ, sz("19045"))
+	cv.Set("UBR", diagnose.RegDWORD, dword(2728))
 	// A non-ASCII key name exercises UTF-16 names.
-	sw.Root.Key(`Classes\.wulog\Überprüfung`).Set("", regSZ, sz("test"))
+	sw.Root.Key(`Classes\.wulog\Überprüfung`).Set("", diagnose.RegSZ, sz("test"))
 	b, err := sw.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("SOFTWARE: %w", err)
@@ -122,20 +115,20 @@ func Build(scenario string) (map[string][]byte, error) {
 	sy := regf.NewHive("ROOT", Collected, sd(SystemSDDL))
 	sy.FileName = `\??\C:\Windows\System32\config\SYSTEM`
 	sel := sy.Root.Key("Select")
-	sel.Set("Current", regDWORD, dword(2)).Set("Default", regDWORD, dword(2)).
-		Set("Failed", regDWORD, dword(0)).Set("LastKnownGood", regDWORD, dword(1))
+	sel.Set("Current", diagnose.RegDWORD, dword(2)).Set("Default", diagnose.RegDWORD, dword(2)).
+		Set("Failed", diagnose.RegDWORD, dword(0)).Set("LastKnownGood", diagnose.RegDWORD, dword(1))
 	for _, cs := range []struct {
 		name  string
 		start uint32
 	}{{"ControlSet001", 4}, {"ControlSet002", 2}} {
 		svc := sy.Root.Key(cs.name + `\Services`)
-		svc.Key("CryptSvc").Set("Start", regDWORD, dword(cs.start))
-		svc.Key("wuauserv").Set("Start", regDWORD, dword(3))
-		svc.Key("BITS").Set("Start", regDWORD, dword(3))
-		svc.Key("UsoSvc").Set("Start", regDWORD, dword(2))
+		svc.Key("CryptSvc").Set("Start", diagnose.RegDWORD, dword(cs.start))
+		svc.Key("wuauserv").Set("Start", diagnose.RegDWORD, dword(3))
+		svc.Key("BITS").Set("Start", diagnose.RegDWORD, dword(3))
+		svc.Key("UsoSvc").Set("Start", diagnose.RegDWORD, dword(2))
 		p := svc.Key(`W32Time\Parameters`)
-		p.Set("Type", regSZ, sz("NTP"))
-		p.Set("NtpServer", regSZ, sz("time.windows.com,0x9"))
+		p.Set("Type", diagnose.RegSZ, sz("NTP"))
+		p.Set("NtpServer", diagnose.RegSZ, sz("time.windows.com,0x9"))
 		sy.Root.Key(cs.name + `\Control\SecurityProviders\SCHANNEL\Protocols`)
 	}
 	if b, err = sy.Bytes(); err != nil {
@@ -148,7 +141,7 @@ func Build(scenario string) (map[string][]byte, error) {
 	nu.FileName = `\??\C:\Users\user\ntuser.dat`
 	uau := nu.Root.Key(`SOFTWARE\Microsoft\SystemCertificates\AuthRoot\AutoUpdate`)
 	uau.Modified = sync.Add(-time.Hour)
-	uau.Set("DisallowedCertLastSyncTime", regBinary, filetime(sync.Add(-time.Hour)))
+	uau.Set("DisallowedCertLastSyncTime", diagnose.RegBinary, filetime(sync.Add(-time.Hour)))
 	if b, err = nu.Bytes(); err != nil {
 		return nil, fmt.Errorf("NTUSER.DAT: %w", err)
 	}
