@@ -155,17 +155,10 @@ func (c Code) Severity() string {
 	return "success"
 }
 
-func ntSeverity(v uint32) string {
-	switch v >> 30 {
-	case 0:
-		return "success"
-	case 1:
-		return "informational"
-	case 2:
-		return "warning"
-	}
-	return "error"
-}
+// ntSeverity names the NTSTATUS severity (the top two bits) of v.
+func ntSeverity(v uint32) string { return ntSeverityNames[v>>30] }
+
+var ntSeverityNames = [4]string{"success", "informational", "warning", "error"}
 
 // HRESULTFields is the HRESULT bit layout of a value ([MS-ERREF] 2.1):
 //
@@ -201,6 +194,9 @@ type NTSTATUSFields struct {
 	Facility uint16 // 12 bits
 	Code     uint16
 }
+
+// SeverityName names Sev: "success", "informational", "warning" or "error".
+func (f NTSTATUSFields) SeverityName() string { return ntSeverityNames[f.Sev&3] }
 
 // NTSTATUSLayout returns the value's fields read as an NTSTATUS. For an
 // HRESULT that wraps an NTSTATUS, read the wrapped value:

@@ -127,6 +127,12 @@ func TestLayout(t *testing.T) {
 			t.Errorf("Severity(0x%08X) = %q, want %q", v, got, sev)
 		}
 	}
+	for sev, want := range []string{"success", "informational", "warning", "error"} {
+		v := uint32(sev)<<30 | 0x00190001
+		if got := Decode(v).NTSTATUSLayout().SeverityName(); got != want {
+			t.Errorf("NTSTATUSLayout(0x%08X).SeverityName() = %q, want %q", v, got, want)
+		}
+	}
 	if nt, ok := Decode(0xD0000034).NTSTATUS(); !ok || nt != 0xC0000034 {
 		t.Errorf("NTSTATUS(0xD0000034) = %#x, %v", nt, ok)
 	}

@@ -213,7 +213,7 @@ func writeCodeText(w *bufio.Writer, p hresult.Parsed) {
 			fmt.Fprintf(w, "  NTSTATUS:  HRESULT_FROM_NT of %s\n", hresult.Decode(ntv))
 		}
 		fmt.Fprintf(w, "  %-10s Sev=%d (%s) C=%d N=%d facility 0x%X%s code 0x%04X (%d)\n",
-			label, n.Sev, ntSevName(n.Sev), b2i(n.C), b2i(n.N), n.Facility, facName(hresult.NTSTATUSFacilityName(n.Facility)), n.Code, n.Code)
+			label, n.Sev, n.SeverityName(), b2i(n.C), b2i(n.N), n.Facility, facName(hresult.NTSTATUSFacilityName(n.Facility)), n.Code, n.Code)
 	}
 	if h.C && c.Kind() != hresult.KindWin32 {
 		w.WriteString("  note:      customer bit set: a non-Microsoft (customer-defined) code\n")
@@ -287,10 +287,6 @@ func orUnnamed(n string) string {
 		return "(unnamed)"
 	}
 	return n
-}
-
-func ntSevName(s uint8) string {
-	return [...]string{"success", "informational", "warning", "error"}[s&3]
 }
 
 // writeWrapped writes text wrapped at width columns, each line indented.
