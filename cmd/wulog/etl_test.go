@@ -5,15 +5,15 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/wulog/wulog/internal/shared"
 )
 
 // etlSamples returns ../shared/etl-samples or skips.
 func etlSamples(t *testing.T) string {
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "etl-samples")
+	dir := shared.Path("etl-samples")
 	if _, err := os.Stat(filepath.Join(dir, "expected")); err != nil {
 		t.Skipf("real ETL samples not found at %s: %v", dir, err)
 	}

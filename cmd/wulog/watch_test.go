@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wulog/wulog/diagnose/snapshot"
+	"github.com/wulog/wulog/internal/shared"
 	"github.com/wulog/wulog/logparse"
 )
 
@@ -39,7 +40,7 @@ func (s *slowSource) Err() error               { return s.sc.Err() }
 func (s *slowSource) Stats() logparse.Stats    { return s.sc.Stats() }
 
 func TestWatchPrintsFindingsOnce(t *testing.T) {
-	logPath := filepath.Join("..", "..", "..", "shared", "corpus", "excerpt_win10-22H2_gyojir-blog_80072F8F_SLS-cert-revocation_2023-03-21.txt")
+	logPath := shared.Path("corpus", "excerpt_win10-22H2_gyojir-blog_80072F8F_SLS-cert-revocation_2023-03-21.txt")
 	f, err := os.Open(logPath)
 	if err != nil {
 		t.Skipf("shared corpus not available: %v", err)

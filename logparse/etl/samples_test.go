@@ -8,20 +8,18 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/wulog/wulog/internal/shared"
 	"github.com/wulog/wulog/logparse/etl"
 )
 
 // samplesDir returns ../shared/etl-samples relative to the repository root,
 // or skips the test when it is absent.
 func samplesDir(t testing.TB) string {
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..")
-	dir := filepath.Join(root, "..", "shared", "etl-samples")
+	dir := shared.Path("etl-samples")
 	if _, err := os.Stat(filepath.Join(dir, "expected")); err != nil {
 		t.Skipf("real ETL samples not found at %s (they live beside the repository in ../shared/etl-samples): %v", dir, err)
 	}

@@ -5,12 +5,11 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wulog/wulog/internal/shared"
 	"github.com/wulog/wulog/logparse"
 	"github.com/wulog/wulog/logparse/etl/wu"
 )
@@ -18,8 +17,7 @@ import (
 // corpusFile returns a file of ../shared/corpus, or skips.
 func corpusFile(t *testing.T, name string) string {
 	t.Helper()
-	_, here, _, _ := runtime.Caller(0)
-	p := filepath.Join(filepath.Dir(here), "..", "..", "..", "shared", "corpus", name)
+	p := shared.Path("corpus", name)
 	if _, err := os.Stat(p); err != nil {
 		t.Skipf("shared corpus not available: %v", err)
 	}

@@ -5,13 +5,12 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
-	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wulog/wulog/internal/shared"
 	"github.com/wulog/wulog/logparse"
 	"github.com/wulog/wulog/logparse/etl"
 	"github.com/wulog/wulog/logparse/etl/etltest"
@@ -22,8 +21,7 @@ import (
 var t0 = time.Date(2023, 3, 21, 22, 19, 1, 814360600, time.UTC)
 
 func corpusFile(t *testing.T, name string) string {
-	_, file, _, _ := runtime.Caller(0)
-	p := filepath.Join(filepath.Dir(file), "..", "..", "..", "..", "shared", "corpus", name)
+	p := shared.Path("corpus", name)
 	if _, err := os.Stat(p); err != nil {
 		t.Skipf("real log corpus not found (it lives beside the repository in ../shared/corpus): %v", err)
 	}
