@@ -307,3 +307,12 @@ func TestHostsEntries(t *testing.T) {
 		t.Errorf("%+v", got)
 	}
 }
+
+func TestVerdictStateString(t *testing.T) {
+	for s, want := range map[VerdictState]string{CauseUnknown: "unknown", CauseRuledOut: "ruled out",
+		CauseSuspected: "suspected", CauseConfirmed: "confirmed", 9: "verdict(9)"} {
+		if got := s.String(); got != want {
+			t.Errorf("VerdictState(%d).String() = %q, want %q", uint8(s), got, want)
+		}
+	}
+}

@@ -21,9 +21,14 @@ const (
 	CauseConfirmed
 )
 
+var verdictNames = [...]string{CauseUnknown: "unknown", CauseRuledOut: "ruled out", CauseSuspected: "suspected", CauseConfirmed: "confirmed"}
+
 // String returns the verdict state as written in reports.
 func (s VerdictState) String() string {
-	return [...]string{"unknown", "ruled out", "suspected", "confirmed"}[s]
+	if int(s) < len(verdictNames) {
+		return verdictNames[s]
+	}
+	return fmt.Sprintf("verdict(%d)", uint8(s))
 }
 
 // Verdict is the result of a cause rule: rules that weigh several causes
