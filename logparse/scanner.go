@@ -203,23 +203,14 @@ func (s *Scanner) fill() {
 			// The input is longer than the first read: read more at a time.
 			buf = make([]byte, n)
 		}
-		copy(buf, s.buf[s.start:s.end])
-		s.buf = buf
-		s.end -= s.start
-		s.start = 0
-		s.mk.reset()
+		s.moveTo(buf)
 	}
 	if s.end == len(s.buf) {
 		n := min(2*len(s.buf), s.maxLine+8)
 		if n <= len(s.buf) {
 			n = len(s.buf) + 8
 		}
-		nb := make([]byte, n)
-		copy(nb, s.buf[s.start:s.end])
-		s.end -= s.start
-		s.start = 0
-		s.buf = nb
-		s.mk.reset()
+		s.moveTo(make([]byte, n))
 	}
 	n, err := s.r.Read(s.buf[s.end:])
 	if n < 0 || n > len(s.buf)-s.end {
@@ -240,6 +231,16 @@ func (s *Scanner) fill() {
 	default:
 		s.emptyReads = 0
 	}
+}
+
+// moveTo moves the unconsumed bytes to the start of buf (which may be
+// s.buf itself), and makes buf the buffer.
+func (s *Scanner) moveTo(buf []byte) {
+	copy(buf, s.buf[s.start:s.end])
+	s.buf = buf
+	s.end -= s.start
+	s.start = 0
+	s.mk.reset()
 }
 
 // nextLine finds the next physical line (or chunk of a too long line) and
