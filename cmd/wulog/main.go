@@ -31,6 +31,7 @@ type exitError struct {
 	err  error
 }
 
+// Error returns the carried error's text, or "exit status N" without one.
 func (e *exitError) Error() string {
 	if e.err == nil {
 		return fmt.Sprintf("exit status %d", e.code)
@@ -38,6 +39,7 @@ func (e *exitError) Error() string {
 	return e.err.Error()
 }
 
+// Unwrap returns the carried error.
 func (e *exitError) Unwrap() error { return e.err }
 
 // Globals are flags and streams shared by every command.
