@@ -35,6 +35,22 @@ const (
 	RegQWORD    uint32 = 11
 )
 
+// regTypeNames are the winnt.h names of the registry value types.
+var regTypeNames = [...]string{
+	RegNone: "REG_NONE", RegSZ: "REG_SZ", RegExpandSZ: "REG_EXPAND_SZ", RegBinary: "REG_BINARY", RegDWORD: "REG_DWORD",
+	5: "REG_DWORD_BIG_ENDIAN", 6: "REG_LINK", RegMultiSZ: "REG_MULTI_SZ", 8: "REG_RESOURCE_LIST",
+	9: "REG_FULL_RESOURCE_DESCRIPTOR", 10: "REG_RESOURCE_REQUIREMENTS_LIST", RegQWORD: "REG_QWORD",
+}
+
+// RegTypeName returns the winnt.h name of a registry value type
+// ("REG_BINARY" for 3), or "" when the type has none.
+func RegTypeName(t uint32) string {
+	if uint64(t) < uint64(len(regTypeNames)) {
+		return regTypeNames[t]
+	}
+	return ""
+}
+
 // RegValue is a registry value exactly as stored: its type and raw bytes.
 type RegValue struct {
 	Exists bool   `json:"exists"`

@@ -80,27 +80,11 @@ func describeValue(v RegValue) string {
 	if len(d) > 16 {
 		d, more = d[:16], "..."
 	}
-	return fmt.Sprintf("%s, %d bytes: %s%s", regTypeName(v.Type), len(v.Data), hex.EncodeToString(d), more)
-}
-
-func regTypeName(t uint32) string {
-	switch t {
-	case RegNone:
-		return "REG_NONE"
-	case RegSZ:
-		return "REG_SZ"
-	case RegExpandSZ:
-		return "REG_EXPAND_SZ"
-	case RegBinary:
-		return "REG_BINARY"
-	case RegDWORD:
-		return "REG_DWORD"
-	case RegMultiSZ:
-		return "REG_MULTI_SZ"
-	case RegQWORD:
-		return "REG_QWORD"
+	t := RegTypeName(v.Type)
+	if t == "" {
+		t = fmt.Sprintf("type %d", v.Type)
 	}
-	return fmt.Sprintf("type %d", t)
+	return fmt.Sprintf("%s, %d bytes: %s%s", t, len(v.Data), hex.EncodeToString(d), more)
 }
 
 // syncReading is the state of one CTL sync time: the newer of the HKLM

@@ -20,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wulog/wulog/diagnose"
 )
 
 // Schema is the schema identifier this package reads and writes.
@@ -179,22 +181,17 @@ func (v *hexUint32) UnmarshalJSON(b []byte) error {
 // the name.
 type regType uint32
 
-var regTypeNames = map[uint32]string{
-	0: "REG_NONE", 1: "REG_SZ", 2: "REG_EXPAND_SZ", 3: "REG_BINARY", 4: "REG_DWORD",
-	5: "REG_DWORD_BIG_ENDIAN", 6: "REG_LINK", 7: "REG_MULTI_SZ", 8: "REG_RESOURCE_LIST",
-	9: "REG_FULL_RESOURCE_DESCRIPTOR", 10: "REG_RESOURCE_REQUIREMENTS_LIST", 11: "REG_QWORD",
-}
-
-// RegTypeName returns "REG_BINARY" for 3, or the number for unknown types.
+// RegTypeName returns "REG_BINARY" for 3, or the number for unknown types
+// ([diagnose.RegTypeName] names them).
 func RegTypeName(t uint32) string {
-	if n, ok := regTypeNames[t]; ok {
+	if n := diagnose.RegTypeName(t); n != "" {
 		return n
 	}
 	return strconv.FormatUint(uint64(t), 10)
 }
 
 func (t regType) MarshalJSON() ([]byte, error) {
-	if n, ok := regTypeNames[uint32(t)]; ok {
+	if n := diagnose.RegTypeName(uint32(t)); n != "" {
 		return json.Marshal(n)
 	}
 	return []byte(strconv.FormatUint(uint64(t), 10)), nil
@@ -210,8 +207,8 @@ func (t *regType) UnmarshalJSON(b []byte) error {
 		if !strings.HasPrefix(u, "REG_") {
 			u = "REG_" + u
 		}
-		for k, n := range regTypeNames {
-			if n == u {
+		for k := uint32(0); diagnose.RegTypeName(k) != ""; k++ { // the named types are 0 to 11
+			if diagnose.RegTypeName(k) == u {
 				*t = regType(k)
 				return nil
 			}

@@ -360,3 +360,33 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// TestRegTypeNames reads registry types by name (with or without REG_,
+// any case) and by number, and writes them back by name where there is
+// one.
+func TestRegTypeNames(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want uint32
+		out  string
+	}{
+		{`"REG_NONE"`, 0, `"REG_NONE"`},
+		{`"binary"`, 3, `"REG_BINARY"`},
+		{`"reg_link"`, 6, `"REG_LINK"`},
+		{`"REG_RESOURCE_REQUIREMENTS_LIST"`, 10, `"REG_RESOURCE_REQUIREMENTS_LIST"`},
+		{`"QWORD"`, 11, `"REG_QWORD"`},
+		{`42`, 42, `42`},
+	} {
+		var rt regType
+		if err := rt.UnmarshalJSON([]byte(tc.in)); err != nil || uint32(rt) != tc.want {
+			t.Errorf("%s: got %d, %v; want %d", tc.in, rt, err, tc.want)
+			continue
+		}
+		if b, err := rt.MarshalJSON(); err != nil || string(b) != tc.out {
+			t.Errorf("%s: written as %s, %v; want %s", tc.in, b, err, tc.out)
+		}
+	}
+	if got := RegTypeName(12); got != "12" {
+		t.Errorf("RegTypeName(12) = %q, want the number", got)
+	}
+}
