@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"github.com/wulog/wulog/diagnose"
+	"github.com/wulog/wulog/internal/shared"
 	"github.com/wulog/wulog/logparse"
 	"github.com/wulog/wulog/report"
 )
 
 // corpusDir is the shared corpus of real WindowsUpdate.log files, read in
 // place.
-var corpusDir = filepath.Join("..", "..", "shared", "corpus")
+var corpusDir = shared.Path("corpus")
 
 func corpusFiles(t *testing.T) []string {
 	t.Helper()
