@@ -135,11 +135,12 @@ func writeMarkdownFinding(w *bufio.Writer, f *diagnose.Finding) {
 	}
 }
 
+// mdEscaper escapes the characters that Markdown would interpret in
+// running text.
+var mdEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "<", "&lt;", ">", "&gt;", "[", `\[`, "]", `\]`, "`", "\\`")
+
 // mdText escapes characters that Markdown would interpret in running text.
-func mdText(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "<", "&lt;", ">", "&gt;", "[", `\[`, "]", `\]`, "`", "\\`")
-	return r.Replace(s)
-}
+func mdText(s string) string { return mdEscaper.Replace(s) }
 
 // mdCell escapes text for a table cell.
 func mdCell(s string) string {
