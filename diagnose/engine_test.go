@@ -316,3 +316,16 @@ func TestVerdictStateString(t *testing.T) {
 		}
 	}
 }
+
+func TestStartType(t *testing.T) {
+	for _, c := range []struct {
+		start   uint32
+		delayed bool
+		want    string
+	}{{0, false, "boot"}, {1, false, "system"}, {2, false, "auto"}, {2, true, "delayed-auto"},
+		{3, false, "manual"}, {3, true, "manual"}, {4, false, "disabled"}, {5, false, ""}} {
+		if got := StartType(c.start, c.delayed); got != c.want {
+			t.Errorf("StartType(%d, %v) = %q, want %q", c.start, c.delayed, got, c.want)
+		}
+	}
+}

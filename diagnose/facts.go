@@ -168,6 +168,30 @@ type Service struct {
 	StartType string `json:"start_type,omitempty"`
 }
 
+// StartType returns the [Service] StartType of a service's Start value
+// (REG_DWORD 0-4 under HKLM\SYSTEM\CurrentControlSet\Services\NAME): "boot",
+// "system", "auto" (or "delayed-auto" when delayed, as its
+// DelayedAutostart value says), "manual" or "disabled"; "" for other
+// values.
+func StartType(start uint32, delayed bool) string {
+	switch start {
+	case 0:
+		return "boot"
+	case 1:
+		return "system"
+	case 2:
+		if delayed {
+			return "delayed-auto"
+		}
+		return "auto"
+	case 3:
+		return "manual"
+	case 4:
+		return "disabled"
+	}
+	return ""
+}
+
 // Facts is everything known about one machine. Rules read it; sources
 // (snapshot file, offline hives, live probes) fill it.
 type Facts struct {

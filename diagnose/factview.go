@@ -165,7 +165,7 @@ func (p *Pass) service(name, startPath string) (state, startType string, known b
 	if st != regPresent {
 		return "", "", false, Citation{}
 	}
-	t := map[uint32]string{0: "boot", 1: "system", 2: "auto", 3: "manual", 4: "disabled"}[v]
+	t := StartType(v, false)
 	if t == "" {
 		t = fmt.Sprintf("start %d", v)
 	}

@@ -542,8 +542,6 @@ func (hs *hives) selectControlSet() error {
 	return nil
 }
 
-var startTypes = map[uint32]string{0: "boot", 1: "system", 2: "auto", 3: "manual", 4: "disabled"}
-
 // services fills service start types from the SYSTEM hive; the run state
 // of an offline machine is unknown.
 func (hs *hives) services(f *diagnose.Facts) {
@@ -559,19 +557,19 @@ func (hs *hives) services(f *diagnose.Facts) {
 		fact.ReadAt = hs.system.KeyTime(k)
 		start, ok, _ := hs.system.Value(k, "Start")
 		st, isDW := start.DWORD()
-		if !ok || !isDW || startTypes[st] == "" {
+		if !ok || !isDW || diagnose.StartType(st, false) == "" {
 			fact.Err = "no valid Start value"
 			f.Services[name] = fact
 			continue
 		}
-		typ := startTypes[st]
+		delayed := false
 		if st == 2 {
 			if d, ok, _ := hs.system.Value(k, "DelayedAutostart"); ok {
-				if v, _ := d.DWORD(); v == 1 {
-					typ = "delayed-auto"
-				}
+				v, _ := d.DWORD()
+				delayed = v == 1
 			}
 		}
+		typ := diagnose.StartType(st, delayed)
 		fact.Known = true
 		fact.Value = diagnose.Service{Name: name, State: "unknown", StartType: typ}
 		f.Services[name] = fact
