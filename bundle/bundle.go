@@ -239,6 +239,20 @@ func (w *Writer) Close() error {
 // wulog manifest.
 var ErrNotBundle = errors.New("not a wulog bundle (no manifest.json)")
 
+// BrokenError is returned by Open and NewReader for a zip that has a wulog
+// manifest but is not a valid bundle (unreadable or inconsistent manifest,
+// files missing or unlisted, an unsupported bundle format version).
+type BrokenError struct {
+	// Err says what is wrong, starting with the bundle's name.
+	Err error
+}
+
+// Error returns the description of what is wrong with the bundle.
+func (e *BrokenError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *BrokenError) Unwrap() error { return e.Err }
+
 // Bundle is an opened bundle. It implements diagnose.FactSource with the
 // facts of its snapshot.
 type Bundle struct {
@@ -302,51 +316,63 @@ func NewReader(r io.ReaderAt, size int64, name string) (*Bundle, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", name, ErrNotBundle)
 	}
+	if err := b.check(mf); err != nil {
+		if errors.Is(err, ErrNotBundle) {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		return nil, &BrokenError{Err: fmt.Errorf("%s: %w", name, err)}
+	}
+	return b, nil
+}
+
+// check reads the manifest mf and checks it against the zip: format, safe
+// names, every listed file present and no file unlisted.
+func (b *Bundle) check(mf *zip.File) error {
 	rc, err := mf.Open()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s: %w", name, ManifestName, err)
+		return fmt.Errorf("%s: %w", ManifestName, err)
 	}
 	data, err := io.ReadAll(io.LimitReader(rc, maxManifest+1))
 	rc.Close()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s: %w", name, ManifestName, err)
+		return fmt.Errorf("%s: %w", ManifestName, err)
 	}
 	if len(data) > maxManifest {
-		return nil, fmt.Errorf("%s: %s is larger than %d bytes", name, ManifestName, maxManifest)
+		return fmt.Errorf("%s is larger than %d bytes", ManifestName, maxManifest)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&b.Manifest); err != nil {
-		return nil, fmt.Errorf("%s: %s: %w", name, ManifestName, err)
+		return fmt.Errorf("%s: %w", ManifestName, err)
 	}
 	if !strings.HasPrefix(b.Manifest.Format, "wulog.bundle/") {
-		return nil, fmt.Errorf("%s: %w (format %q)", name, ErrNotBundle, b.Manifest.Format)
+		return fmt.Errorf("%w (format %q)", ErrNotBundle, b.Manifest.Format)
 	}
 	if b.Manifest.Format != Format {
-		return nil, fmt.Errorf("%s: bundle format %q is not supported (this wulog reads %s)", name, b.Manifest.Format, Format)
+		return fmt.Errorf("bundle format %q is not supported (this wulog reads %s)", b.Manifest.Format, Format)
 	}
 	listed := map[string]bool{ManifestName: true}
 	for _, f := range b.Manifest.Files {
 		if err := checkName(f.Name); err != nil {
-			return nil, fmt.Errorf("%s: manifest: %w", name, err)
+			return fmt.Errorf("manifest: %w", err)
 		}
 		if listed[f.Name] {
-			return nil, fmt.Errorf("%s: manifest lists %s twice", name, f.Name)
+			return fmt.Errorf("manifest lists %s twice", f.Name)
 		}
 		listed[f.Name] = true
 		zf, ok := b.files[f.Name]
 		if !ok {
-			return nil, fmt.Errorf("%s: manifest lists %s, which the zip lacks", name, f.Name)
+			return fmt.Errorf("manifest lists %s, which the zip lacks", f.Name)
 		}
 		if int64(zf.UncompressedSize64) != f.Size || f.Size < 0 {
-			return nil, fmt.Errorf("%s: %s is %d bytes in the zip, %d in the manifest", name, f.Name, zf.UncompressedSize64, f.Size)
+			return fmt.Errorf("%s is %d bytes in the zip, %d in the manifest", f.Name, zf.UncompressedSize64, f.Size)
 		}
 	}
 	for n := range b.files {
 		if !listed[n] {
-			return nil, fmt.Errorf("%s: %s is in the zip but not in the manifest", name, n)
+			return fmt.Errorf("%s is in the zip but not in the manifest", n)
 		}
 	}
-	return b, nil
+	return nil
 }
 
 // Close closes the bundle file opened by Open.

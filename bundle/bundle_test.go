@@ -260,11 +260,21 @@ func TestReaderRefusesDamagedBundles(t *testing.T) {
 	}
 	for _, c := range cases {
 		b, err := open(c.zip)
+		// A zip with a wulog manifest that does not check out is a broken
+		// bundle; a zip without one, or no zip at all, is not a bundle.
+		var broken *BrokenError
+		wantBroken := c.name != "no manifest" && c.name != "not a zip"
+		if err != nil && errors.As(err, &broken) != wantBroken {
+			t.Errorf("%s: BrokenError = %v, want %v (err %v)", c.name, !wantBroken, wantBroken, err)
+		}
 		if err == nil {
 			err = b.Verify()
 		}
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
+		}
+		if err != nil && !strings.HasPrefix(err.Error(), "b.zip: ") {
+			t.Errorf("%s: error %q does not start with the bundle's name", c.name, err)
 		}
 	}
 	if _, err := open(rezip(t, good, func(n string, d []byte) []byte {

@@ -218,15 +218,16 @@ func (c *AnalyzeCmd) jobs(g *Globals) ([]analyzeJob, []error) {
 			return done
 		}
 		b, err := bundle.Open(zipPath)
+		var broken *bundle.BrokenError
 		switch {
 		case err == nil:
 			b.Close()
 			jobs = append(jobs, analyzeJob{name: zipPath, bundle: zipPath, size: fileSize(zipPath)})
-		case errors.Is(err, bundle.ErrNotBundle) || errors.Is(err, os.ErrNotExist) || !isZipBundleError(err):
+		case errors.As(err, &broken): // a bundle, but not a valid one
+			errs = append(errs, err)
+		default: // not a bundle (or not readable): input handles it as a zip of logs
 			bundles[zipPath] = false
 			return false
-		default:
-			errs = append(errs, err)
 		}
 		bundles[zipPath] = true
 		return true
@@ -273,12 +274,6 @@ func isETL(in input.Input) bool {
 		name = in.Member
 	}
 	return strings.EqualFold(filepath.Ext(name), ".etl")
-}
-
-// isZipBundleError reports whether err is a bundle's own error (a bundle
-// with a bad manifest) rather than "not a bundle".
-func isZipBundleError(err error) bool {
-	return strings.Contains(err.Error(), "manifest") || strings.Contains(err.Error(), "bundle")
 }
 
 func fileSize(p string) int64 {

@@ -220,8 +220,8 @@ func TestAnalyzeBundle(t *testing.T) {
 	lw.Write(sample.Log())
 	zw.Close()
 	f.Close()
-	if code, _, errs := wulog(t, "", "analyze", bad); code != exitUsage || !strings.Contains(errs, "bad.zip") {
-		t.Errorf("corrupt bundle: exit %d, %s", code, errs)
+	if code, _, errs := wulog(t, "", "analyze", bad); code != exitUsage || !strings.Contains(errs, "bad.zip: WindowsUpdate.log is") || !strings.Contains(errs, "5 in the manifest") {
+		t.Errorf("corrupt bundle: exit %d, %s (want the bundle's own error, not a zip of logs)", code, errs)
 	}
 }
 
