@@ -186,20 +186,8 @@ func serviceState(s uint32) string {
 
 // startType names a QUERY_SERVICE_CONFIG.dwStartType value.
 func startType(t uint32, delayed bool) string {
-	switch t {
-	case 0:
-		return "boot"
-	case 1:
-		return "system"
-	case 2:
-		if delayed {
-			return "delayed-auto"
-		}
-		return "auto"
-	case 3:
-		return "manual"
-	case 4:
-		return "disabled"
+	if name := diagnose.StartType(t, delayed); name != "" {
+		return name
 	}
 	return fmt.Sprintf("unknown (%d)", t)
 }
